@@ -1,0 +1,1 @@
+"""Run-time helpers that start the infrastructure and the services without Docker."""

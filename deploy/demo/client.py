@@ -1,0 +1,33 @@
+"""HTTP access to the running services with the tokens each actor would hold."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from services import PORTS
+from shared.auth import Principal, Role, issue_token
+from shared.settings import CommonSettings
+
+
+@dataclass
+class CountyClient:
+    port_offset: int = 0
+    secret: str = field(default_factory=lambda: CommonSettings().jwt_secret)
+    http: httpx.Client = field(default_factory=lambda: httpx.Client(timeout=120))
+
+    def url(self, service: str, path: str) -> str:
+        return f"http://127.0.0.1:{PORTS[service] + self.port_offset}{path}"
+
+    def token(self, role: Role, **scope: str) -> str:
+        return issue_token(self.secret, Principal(sub=f"demo-{role.value}", role=role, **scope))
+
+    def call(self, method: str, service: str, path: str, role: Role | None = None, scope: dict[str, str] | None = None,
+             ok: tuple[int, ...] = (200, 201), **kwargs: Any) -> Any:
+        headers = {"authorization": f"Bearer {self.token(role, **(scope or {}))}"} if role else {}
+        resp = self.http.request(method, self.url(service, path), headers=headers, **kwargs)
+        if resp.status_code not in ok:
+            raise RuntimeError(f"{method} {service}{path} -> {resp.status_code}: {resp.text[:500]}")
+        return resp.json() if "json" in resp.headers.get("content-type", "") else resp.text

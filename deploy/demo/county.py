@@ -1,0 +1,75 @@
+"""Guide County's townships and villages, programs and synthetic residents (valid IDs, Luhn cards)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from shared.ids import make_card_number, make_id_number
+
+REGION = "632523"
+TOWNSHIPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "632523100": ("河阴镇", ("城东社区", "城西社区", "大史家村", "郭拉村", "红岩村")),
+    "632523101": ("河西镇", ("下排村", "上刘屯村", "贡巴村", "团结村")),
+    "632523102": ("拉西瓦镇", ("罗汉堂村", "豆后浪村", "叶后浪村", "曲乃亥村")),
+    "632523103": ("常牧镇", ("达玉村", "切扎村", "加木村", "上兰角村")),
+    "632523200": ("河东乡", ("王屯村", "贡巴村", "周屯村", "麻巴村")),
+    "632523201": ("新街回族乡", ("新街村", "陆切村", "老虎口村", "上卡村")),
+    "632523202": ("尕让乡", ("尕让村", "千户村", "希望村", "大滩村")),
+}
+BANKS = {"QHRCB": ("青海农商银行", "621350"), "ABC": ("中国农业银行", "622848")}
+
+
+@dataclass(frozen=True)
+class Program:
+    code: str
+    name: str
+    department_code: str
+    standard_fen: int
+    unit: str
+    quantity_range: tuple[float, float]
+
+
+def programs(year: int) -> list[Program]:
+    return [
+        Program(f"GDDLBH-{year}", "耕地地力保护补贴", "NMKJ", 10550, "mu", (2, 30)),
+        Program(f"CYSTBH-{year}", "草原生态保护补助奖励", "NMKJ", 750, "mu", (100, 1500)),
+        Program(f"CXDB-{year}", "城乡最低生活保障金", "MZ", 62000, "person", (1, 1)),
+        Program(f"GLBT-{year}", "高龄补贴", "MZ", 10000, "person", (1, 1)),
+        Program(f"CJLX-{year}", "残疾人两项补贴", "CL", 9000, "person", (1, 1)),
+    ]
+
+
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙马朱胡郭何高林罗郑梁谢宋唐韩冯邓曹彭曾肖田董潘袁蔡蒋余于杜叶程魏苏吕丁任卓才"
+GIVEN = "明华英秀兰军平芳玉梅强伟丽桂珍海云霞福德才措吉卓玛尕让宝成文忠山旦增加央"
+
+
+@dataclass(frozen=True)
+class Resident:
+    name: str
+    id_number: str
+    card_number: str
+    bank_code: str
+    township_code: str
+    village: str
+
+
+def residents(count: int, seed: int = 632523) -> list[Resident]:
+    """Unique synthetic residents spread over the townships' villages."""
+    rng = random.Random(seed)
+    ids: set[str] = set()
+    cards: set[str] = set()
+    people: list[Resident] = []
+    towns = list(TOWNSHIPS)
+    while len(people) < count:
+        id_number = make_id_number(rng, REGION)
+        bank = rng.choice(list(BANKS))
+        card = make_card_number(rng, BANKS[bank][1])
+        if id_number in ids or card in cards:
+            continue
+        ids.add(id_number)
+        cards.add(card)
+        town = towns[len(people) % len(towns)]
+        name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+        people.append(Resident(name, id_number, card, bank, town, rng.choice(TOWNSHIPS[town][1])))
+    return people

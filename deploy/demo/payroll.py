@@ -1,0 +1,200 @@
+"""One month's payroll for the demo county, end to end through the real services, with checks.
+
+Planted on purpose, so the totals show what each stage catches: mistyped ID numbers (row errors
+at declaration), people declared twice (review), cards missing from the registry (banking
+refuses), frozen accounts and a small random failure rate (the bank fails them, treasury returns).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from deploy.demo.client import CountyClient
+from deploy.demo.county import BANKS, TOWNSHIPS, Program, Resident, programs, residents
+from shared.auth import Role
+from shared.ids import id_check_char
+
+
+@dataclass
+class Check:
+    name: str
+    expected: Any
+    actual: Any
+
+    @property
+    def ok(self) -> bool:
+        return bool(self.expected == self.actual)
+
+
+@dataclass
+class PayrollResult:
+    period: str
+    batches: list[dict[str, Any]]
+    row_errors: int
+    ledger: dict[str, Any]
+    checks: list[Check]
+    seconds: float
+    planted: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+def _mistype(id_number: str) -> str:
+    """Change one digit of the birth-order part so that the check character no longer fits."""
+    d = str((int(id_number[15]) + 1) % 10)
+    wrong = id_number[:15] + d + id_number[16:]
+    return wrong if id_check_char(wrong[:17]) != wrong[17] else id_number[:15] + str((int(d) + 1) % 10) + id_number[16:]
+
+
+def plan(people: list[Resident], progs: list[Program], rng: random.Random) -> tuple[
+        dict[tuple[str, str], list[dict[str, Any]]], dict[str, int]]:
+    """Rows per (township, program); each resident is declared for one or two programs."""
+    rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+    planted = {"mistyped_id": 0, "declared_twice": 0}
+    for person in people:
+        for prog in rng.sample(progs, rng.choice((1, 1, 2))):
+            low, high = prog.quantity_range
+            qty = "1" if low == high else f"{rng.uniform(low, high):.1f}"
+            row = {"name": person.name, "id_number": person.id_number, "card_number": person.card_number,
+                   "bank_code": person.bank_code, "village": person.village, "quantity": qty}
+            roll = rng.random()
+            if roll < 0.002:
+                row["id_number"] = _mistype(person.id_number)
+                planted["mistyped_id"] += 1
+            elif roll < 0.007:
+                other = rng.choice(TOWNSHIPS[person.township_code][1])
+                rows[(person.township_code, prog.code)].append(row | {"village": other})
+                planted["declared_twice"] += 1
+            rows[(person.township_code, prog.code)].append(row)
+    return rows, planted
+
+
+def seed(c: CountyClient, people: list[Resident], progs: list[Program], year: int,
+         rng: random.Random) -> dict[str, int]:
+    """Catalog, quotas, bank contracts, card registry and bank accounts."""
+    for p in progs:
+        c.call("POST", "catalog", "/programs", Role.FINANCE, ok=(201, 409), json={
+            "code": p.code, "name": p.name, "department_code": p.department_code,
+            "standard_fen": p.standard_fen, "unit": p.unit, "year": year})
+        c.call("PUT", "treasury", "/quotas", Role.FINANCE, json={
+            "program_code": p.code, "year": year, "total_fen": 50_000_000_000})
+    for code, (name, _) in BANKS.items():
+        c.call("PUT", "banking", "/contracts", Role.FINANCE, json={
+            "bank_code": code, "bank_name": name, "valid_from": f"{year}-01-01", "valid_to": f"{year + 2}-12-31"})
+    unregistered = {p.card_number for p in people if rng.random() < 0.003}
+    frozen = {p.card_number for p in people if rng.random() < 0.002}
+    c.call("POST", "banking", "/cards", Role.FINANCE, json=[
+        {"card_number": p.card_number, "id_number": p.id_number, "name": p.name, "bank_code": p.bank_code}
+        for p in people if p.card_number not in unregistered])
+    c.call("POST", "bank_simulator", "/admin/accounts", Role.BANK, json=[
+        {"card_number": p.card_number, "bank_code": p.bank_code, "name": p.name,
+         "status": "frozen" if p.card_number in frozen else "active"} for p in people])
+    return {"card_not_registered": len(unregistered), "account_frozen": len(frozen)}
+
+
+def submit(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], period: str,
+           timeout: float = 60) -> tuple[list[dict[str, Any]], int]:
+    """Each township submits one batch per program; waits until declaration has seen the catalog."""
+    batches, errors = [], 0
+    for (town, prog), items in sorted(rows.items()):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                got = c.call("POST", "declaration", "/batches", Role.TOWNSHIP, {"township": town},
+                             json={"program_code": prog, "period": period, "items": items})
+                break
+            except RuntimeError as exc:
+                if "not in the catalog" not in str(exc) or time.monotonic() > deadline:
+                    raise
+                time.sleep(0.3)
+        errors += got["rejected_rows"]
+        batches.append(got | {"township_code": town, "program_code": prog})
+    return batches, errors
+
+
+def wait_paid(c: CountyClient, batches: list[dict[str, Any]], timeout: float,
+              progress: Callable[[str], None]) -> None:
+    """Poll until every batch's paid roster is published (公示), showing progress."""
+    wanted = {b["batch_id"] for b in batches}
+    total = sum(b["accepted_rows"] for b in batches)
+    deadline = time.monotonic() + timeout
+    grace = time.monotonic() + 15
+    while True:
+        windows = {w["batch_id"]: w for w in c.call("GET", "disclosure", "/public/rosters")}
+        done = [b for b in wanted if windows.get(b, {}).get("状态") == "已发放公示"]
+        ledger = c.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"})["rows"]
+        stage = {s: sum(r[s]["items"] for r in ledger) for s in ("declared", "approved", "cleared", "ordered",
+                                                                 "credited", "failed")}
+        progress(f"items {total}: declared {stage['declared']} · approved {stage['approved']} · "
+                 f"cleared {stage['cleared']} · ordered {stage['ordered']} · credited {stage['credited']} · "
+                 f"failed {stage['failed']} · rosters published {len(done)}/{len(wanted)}")
+        settled = (stage["declared"] == total and stage["ordered"] == stage["cleared"]
+                   and stage["credited"] + stage["failed"] == stage["ordered"])
+        if len(done) == len(wanted) and (settled or time.monotonic() > grace):
+            return
+        if len(done) < len(wanted):
+            grace = time.monotonic() + 15  # supervision consumes on its own; give it time to catch up
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"payroll not finished after {timeout}s: {len(done)}/{len(wanted)} rosters")
+        time.sleep(0.5)
+
+
+def verify(c: CountyClient, batches: list[dict[str, Any]], ledger: dict[str, Any]) -> list[Check]:
+    """Totals must match to the fen at every hop, each read from the service that owns them."""
+    ids = {b["batch_id"] for b in batches}
+    s = {st: (sum(r[st]["items"] for r in ledger["rows"]), sum(r[st]["fen"] for r in ledger["rows"]))
+         for st in ("declared", "approved", "rejected", "cleared", "ordered", "credited", "failed")}
+    accepted = (sum(b["accepted_rows"] for b in batches), sum(b["amount_fen"] for b in batches))
+    orders = [o for o in c.call("GET", "treasury", "/orders", Role.FINANCE) if o["batch_id"] in ids]
+    ordered = (sum(o["item_count"] for o in orders), sum(o["amount_fen"] for o in orders))
+    t_credit = (sum(o["credited_count"] for o in orders), sum(o["credited_fen"] for o in orders))
+    t_return = (sum(o["returned_count"] for o in orders), sum(o["returned_fen"] for o in orders))
+    recs = [c.call("GET", "banking", f"/orders/{o['order_id']}/reconciliation", Role.FINANCE) for o in orders]
+    bank = c.call("GET", "bank_simulator", "/admin/totals", Role.FINANCE)
+    bank_credit = (sum(r["count"] for r in bank if r["outcome"] == "credited"),
+                   sum(r["fen"] for r in bank if r["outcome"] == "credited"))
+    windows = [w for w in c.call("GET", "disclosure", "/public/rosters") if w["batch_id"] in ids]
+    pub_paid = (sum(w["已发放人数"] for w in windows),
+                sum(int(w["已发放金额(元)"].replace(",", "").replace(".", "")) for w in windows))
+    add = lambda a, b: (a[0] + b[0], a[1] + b[1])  # noqa: E731
+    return [
+        Check("declaration accepted = supervision declared", accepted, s["declared"]),
+        Check("declared = approved + rejected (review)", s["declared"], add(s["approved"], s["rejected"])),
+        Check("approved = cleared after publicity (disclosure)", s["approved"], s["cleared"]),
+        Check("cleared = ordered by treasury", s["cleared"], ordered),
+        Check("treasury ordered = supervision ordered", ordered, s["ordered"]),
+        Check("ordered = credited + returned (treasury)", ordered, add(t_credit, t_return)),
+        Check("treasury credited = supervision credited", t_credit, s["credited"]),
+        Check("treasury returned = supervision failed", t_return, s["failed"]),
+        Check("bank credited = treasury credited (bank simulator)", bank_credit, t_credit),
+        Check("every order reconciled in banking", len(recs), sum(1 for r in recs if r["balanced"])),
+        Check("published paid roster = credited (disclosure)", pub_paid, t_credit),
+    ]
+
+
+def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], None] = print,
+                timeout: float = 300, seed_value: int = 632523) -> PayrollResult:
+    rng = random.Random(seed_value)
+    today = dt.date.today()
+    period = f"{today:%Y-%m}"
+    people = residents(people_count, seed_value)
+    progs = programs(today.year)
+    progress(f"seeding Guide County: {len(progs)} programs, {len(people)} residents, {len(BANKS)} banks")
+    planted = seed(c, people, progs, today.year, rng)
+    rows, planted_rows = plan(people, progs, rng)
+    start = time.monotonic()
+    progress(f"submitting {sum(len(r) for r in rows.values())} declared rows in {len(rows)} batches for {period}")
+    batches, row_errors = submit(c, rows, period)
+    wait_paid(c, batches, timeout, progress)
+    seconds = time.monotonic() - start
+    ledger = c.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"})
+    checks = verify(c, batches, ledger)
+    return PayrollResult(period, batches, row_errors, ledger, checks, seconds, planted | planted_rows)

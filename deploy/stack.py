@@ -1,0 +1,74 @@
+"""Start every service as its own process (python -m services NAME), wait until all are healthy, stop them."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+
+import httpx
+
+from deploy.paths import REPO, state_dir
+from services import PORTS
+
+
+@dataclass
+class ServiceProcesses:
+    env: dict[str, str]
+    port_offset: int = 0
+    extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
+    procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{PORTS[name] + self.port_offset}"
+
+    def start_one(self, name: str) -> None:
+        logs = state_dir() / "logs"
+        logs.mkdir(exist_ok=True)
+        env = os.environ | self.env | {f"YKT_{name.upper()}_HTTP_PORT": str(PORTS[name] + self.port_offset)}
+        env |= self.extra_env.get(name, {})
+        log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
+        self.procs[name] = subprocess.Popen([sys.executable, "-m", "services", name], cwd=REPO, env=env,
+                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def start(self, timeout: float = 120) -> None:
+        for name in PORTS:
+            self.start_one(name)
+        self.wait_healthy(list(PORTS), timeout)
+
+    def wait_healthy(self, names: list[str], timeout: float = 120) -> None:
+        deadline = time.monotonic() + timeout
+        pending = set(names)
+        while pending and time.monotonic() < deadline:
+            for name in list(pending):
+                proc = self.procs[name]
+                if proc.poll() is not None:
+                    raise RuntimeError(f"service {name} exited with {proc.returncode}; see "
+                                       f"{state_dir() / 'logs' / (name + '.log')}")
+                try:
+                    if httpx.get(self.url(name) + "/healthz", timeout=2).status_code == 200:
+                        pending.discard(name)
+                except httpx.HTTPError:
+                    pass
+            time.sleep(0.3)
+        if pending:
+            raise TimeoutError(f"not healthy after {timeout}s: {sorted(pending)}")
+
+    def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
+        proc = self.procs[name]
+        if proc.poll() is None:
+            os.killpg(proc.pid, sig)
+            proc.wait(30)
+
+    def stop(self) -> None:
+        for proc in self.procs.values():
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for name, proc in self.procs.items():
+            try:
+                proc.wait(20)
+            except subprocess.TimeoutExpired:
+                self.kill(name)

@@ -1,0 +1,1 @@
+"""Simulated agency banks: accounts with states, credits, per-item feedback, configurable failures."""

@@ -1,0 +1,35 @@
+from sqlalchemy import BigInteger, Column, DateTime, String, Table, func
+
+from shared.db import new_metadata
+from shared.messaging.tables import add_messaging_tables
+
+metadata = new_metadata()
+outbox, inbox = add_messaging_tables(metadata)
+
+accounts = Table(
+    "accounts", metadata,
+    Column("card_number", String(19), primary_key=True),
+    Column("bank_code", String(20), nullable=False),
+    Column("name", String(100), nullable=False),
+    # active | inactive (not activated) | frozen | closed
+    Column("status", String(20), nullable=False, server_default="active"),
+    Column("balance_fen", BigInteger, nullable=False, server_default="0"),
+)
+
+credits = Table(
+    "credits", metadata,
+    Column("item_id", String(60), primary_key=True),  # the payment's business key: credited at most once
+    Column("instruction_id", String(120), nullable=False),
+    Column("card_number", String(19), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("outcome", String(10), nullable=False),
+    Column("reason_code", String(40), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+notices = Table(
+    "notices", metadata,
+    Column("item_id", String(60), primary_key=True),
+    Column("text", String(300), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

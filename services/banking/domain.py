@@ -1,0 +1,46 @@
+"""Payee rules: money goes only to the beneficiary's own registered, active card at a contracted bank."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from shared.events.payloads import Item
+
+CARD_NOT_REGISTERED = "CARD_NOT_REGISTERED"
+NOT_OWN_CARD = "NOT_OWN_CARD"
+CARD_NOT_ACTIVE = "CARD_NOT_ACTIVE"
+NO_VALID_CONTRACT = "NO_VALID_CONTRACT"
+
+REASONS = {
+    CARD_NOT_REGISTERED: "卡号未在社保卡库登记",
+    NOT_OWN_CARD: "收款卡不属于受益人本人(严禁拨入他人或实有账户)",
+    CARD_NOT_ACTIVE: "社保卡非正常状态",
+    NO_VALID_CONTRACT: "开户银行无有效代发协议",
+}
+# the bank's failure codes, normalized
+BANK_FAILURES = ("NOT_ACTIVATED", "FROZEN", "CLOSED", "NAME_MISMATCH", "ACCOUNT_NOT_FOUND", "TIMEOUT")
+
+
+@dataclass(frozen=True)
+class Route:
+    item: Item
+    bank_code: str | None  # None: refused
+    reason_code: str | None
+
+
+def route(item: Item, card: Mapping[str, Any] | None, contracts: dict[str, tuple[dt.date, dt.date]],
+          on: dt.date) -> Route:
+    """Where one payment goes: the card's own contracted bank, or a refusal with its reason."""
+    if card is None:
+        return Route(item, None, CARD_NOT_REGISTERED)
+    if card["id_number"] != item.id_number:
+        return Route(item, None, NOT_OWN_CARD)
+    if card["status"] != "active":
+        return Route(item, None, CARD_NOT_ACTIVE)
+    period = contracts.get(card["bank_code"])
+    if period is None or not period[0] <= on <= period[1]:
+        return Route(item, None, NO_VALID_CONTRACT)
+    return Route(item, card["bank_code"], None)

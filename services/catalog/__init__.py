@@ -1,0 +1,1 @@
+"""项目清单 catalog: subsidy programs and their standards."""

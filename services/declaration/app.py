@@ -1,0 +1,21 @@
+from fastapi import FastAPI
+
+from services.declaration import api, handlers, tables
+from shared.events import topics
+from shared.events.payloads import BatchSubmitted, ProgramPublished
+from shared.messaging.consumer import Subscription
+from shared.service import ServiceSpec, create_app
+from shared.settings import ServiceSettings
+
+
+class Settings(ServiceSettings):
+    service = "declaration"
+
+
+def app() -> FastAPI:
+    return create_app(ServiceSpec(
+        name="declaration", title="申报 Declaration", metadata=tables.metadata, outbox=tables.outbox,
+        inbox=tables.inbox, settings_factory=Settings, routers=[api.router],
+        subscriptions=[Subscription(topics.PROGRAM_PUBLISHED, ProgramPublished, handlers.on_program_published)],
+        publishes=[(topics.BATCH_SUBMITTED, BatchSubmitted)],
+    ))

@@ -1,0 +1,78 @@
+from sqlalchemy import BigInteger, Column, DateTime, Integer, Numeric, PrimaryKeyConstraint, String, Table, func
+
+from shared.audit import add_audit_table
+from shared.db import new_metadata
+from shared.messaging.tables import add_messaging_tables
+
+metadata = new_metadata()
+outbox, inbox = add_messaging_tables(metadata)
+audit = add_audit_table(metadata)
+
+
+def _counter(name: str) -> Column[int]:
+    return Column(name, BigInteger, nullable=False, server_default="0")
+
+
+quotas = Table(
+    "quotas", metadata,
+    Column("program_code", String(40), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("total_fen", BigInteger, nullable=False),
+    _counter("reserved_fen"),
+    PrimaryKeyConstraint("program_code", "year"),
+)
+
+intake = Table(
+    "intake", metadata,
+    Column("batch_id", String(40), primary_key=True),
+    Column("program_code", String(40), nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("township_code", String(12), nullable=False),
+    Column("chunk_count", Integer, nullable=False),
+    _counter("chunks_received"),
+    Column("batch_item_count", BigInteger, nullable=False),
+    Column("batch_amount_fen", BigInteger, nullable=False),
+)
+
+cleared_items = Table(
+    "cleared_items", metadata,
+    Column("item_id", String(60), primary_key=True),
+    Column("batch_id", String(40), nullable=False, index=True),
+    Column("name", String(100), nullable=False),
+    Column("id_number", String(18), nullable=False),
+    Column("card_number", String(19), nullable=False),
+    Column("bank_code", String(20), nullable=False),
+    Column("village", String(100), nullable=False),
+    Column("quantity", Numeric(14, 2), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+)
+
+orders = Table(
+    "orders", metadata,
+    Column("order_id", String(80), primary_key=True),
+    Column("batch_id", String(40), nullable=False, index=True),
+    Column("program_code", String(40), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("bank_code", String(20), nullable=False),
+    Column("item_count", BigInteger, nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    # held (no quota / totals mismatch) | ordered | completed | partly_returned | returned
+    Column("status", String(20), nullable=False),
+    Column("hold_reason", String(300), nullable=True),
+    _counter("settled_count"),
+    _counter("credited_count"),
+    _counter("credited_fen"),
+    _counter("returned_count"),
+    _counter("returned_fen"),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+order_items = Table(
+    "order_items", metadata,
+    Column("item_id", String(60), primary_key=True),
+    Column("order_id", String(80), nullable=False, index=True),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("outcome", String(10), nullable=True),
+    Column("reason_code", String(40), nullable=True),
+)

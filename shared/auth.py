@@ -1,0 +1,84 @@
+"""JWT bearer tokens carrying a role and a scope (department, township, bank)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from enum import StrEnum
+from typing import Annotated
+
+import jwt
+from fastapi import Depends, HTTPException, Request, status
+from pydantic import BaseModel
+
+ALGORITHM = "HS256"
+
+
+class Role(StrEnum):
+    FINANCE = "finance"          # 县财政局
+    DEPARTMENT = "department"    # 资金主管单位
+    TOWNSHIP = "township"        # 乡镇人民政府
+    BANK = "bank"                # 代发银行
+    AUDITOR = "auditor"          # 县审计局
+    HOTLINE = "hotline"          # 举报受理
+    ADMIN = "admin"              # 系统管理
+
+
+class Principal(BaseModel, frozen=True):
+    sub: str
+    role: Role
+    department: str | None = None
+    township: str | None = None
+    bank: str | None = None
+
+
+def issue_token(secret: str, principal: Principal, hours: float = 12) -> str:
+    now = dt.datetime.now(dt.UTC)
+    claims = principal.model_dump(exclude_none=True) | {"iat": now, "exp": now + dt.timedelta(hours=hours)}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def decode_token(secret: str, token: str) -> Principal:
+    claims = jwt.decode(token, secret, algorithms=[ALGORITHM])
+    return Principal.model_validate({k: v for k, v in claims.items() if k not in ("iat", "exp")})
+
+
+def current_principal(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token", {"WWW-Authenticate": "Bearer"})
+    try:
+        return decode_token(request.app.state.settings.jwt_secret, token)
+    except (jwt.PyJWTError, ValueError) as exc:
+        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {exc}") from exc
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def require(principal: Principal, *roles: Role) -> None:
+    """Refuse with 403 unless the principal has one of the roles (admin always may)."""
+    if principal.role not in roles and principal.role != Role.ADMIN:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not do this; needs {list(roles)}")
+
+
+def main() -> None:
+    """Print a token: python -m shared.auth --role township --township 632523100 --sub clerk1."""
+    from shared.settings import CommonSettings
+
+    parser = argparse.ArgumentParser(description="issue a Yikatong API token")
+    parser.add_argument("--sub", default="demo-user")
+    parser.add_argument("--role", required=True, choices=[r.value for r in Role])
+    parser.add_argument("--department")
+    parser.add_argument("--township")
+    parser.add_argument("--bank")
+    parser.add_argument("--hours", type=float, default=12)
+    args = parser.parse_args()
+    principal = Principal(sub=args.sub, role=Role(args.role), department=args.department,
+                          township=args.township, bank=args.bank)
+    print(issue_token(CommonSettings().jwt_secret, principal, args.hours))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,63 @@
+"""The envelope every event travels in, generic over its payload so a consumer parses once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any, ClassVar, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Event(BaseModel):
+    """Base of every payload: frozen, no unknown fields, an explicit type name and schema version."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    event_type: ClassVar[str]
+    schema_version: ClassVar[int] = 1
+
+
+P = TypeVar("P", bound=Event)
+
+
+class Envelope(BaseModel, Generic[P]):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    event_id: uuid.UUID
+    event_type: str
+    schema_version: int
+    occurred_at: dt.datetime
+    producer: str
+    correlation_id: str
+    causation_id: str | None = None
+    payload: P
+
+
+def wrap(payload: P, *, producer: str, correlation_id: str, causation_id: str | None = None,
+         event_id: uuid.UUID | None = None) -> Envelope[P]:
+    """Put a payload in a new envelope with a fresh event id (or a given, deterministic one)."""
+    return Envelope[type(payload)](  # type: ignore[misc,operator]
+        event_id=event_id or uuid.uuid4(),
+        event_type=payload.event_type,
+        schema_version=payload.schema_version,
+        occurred_at=dt.datetime.now(dt.UTC),
+        producer=producer,
+        correlation_id=correlation_id,
+        causation_id=causation_id,
+        payload=payload,
+    )
+
+
+class DeadLettered(Event):
+    """A message a consumer could not handle, kept whole with the reason."""
+
+    event_type: ClassVar[str] = "deadletter.message.dead_lettered"
+    original_topic: str
+    partition: int
+    offset: int
+    key: str | None
+    consumer_group: str
+    reason: str
+    attempts: int
+    raw_value_b64: str = Field(description="the original bytes, base64")
+    extra: dict[str, Any] = {}

@@ -1,0 +1,268 @@
+"""Payload models of every topic. Large batches travel in chunks with control totals.
+
+Each chunk carries its own count and amount; the model refuses a chunk whose items do
+not add up, so a totals mismatch is caught at every hop by the parse itself.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+from shared.events.envelope import Event
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Item(_Frozen):
+    """One beneficiary line; ``item_id`` is its business key from declaration to the bank."""
+
+    item_id: str
+    name: str
+    id_number: str
+    card_number: str
+    bank_code: str
+    village: str
+    quantity: Decimal
+    amount_fen: int
+
+
+class RejectedItem(_Frozen):
+    item: Item
+    reason_code: str
+    reason: str
+
+
+Outcome = Literal["credited", "failed", "refused"]
+
+
+class PaymentResult(_Frozen):
+    item_id: str
+    outcome: Outcome
+    reason_code: str | None = None
+    amount_fen: int
+
+
+def _totals(label: str, amounts: list[int], count: int, fen: int) -> None:
+    if len(amounts) != count or sum(amounts) != fen:
+        raise ValueError(
+            f"control totals of {label} do not match: header says {count} items / {fen} fen, "
+            f"content has {len(amounts)} items / {sum(amounts)} fen"
+        )
+
+
+class _Chunk(Event):
+    chunk_index: int
+    chunk_count: int
+
+    @model_validator(mode="after")
+    def _chunk_in_range(self) -> _Chunk:
+        if not 0 <= self.chunk_index < self.chunk_count:
+            raise ValueError(f"chunk_index {self.chunk_index} outside 0..{self.chunk_count - 1}")
+        return self
+
+
+class _BatchChunk(_Chunk):
+    batch_id: str
+    program_code: str
+    department_code: str
+    period: str
+    township_code: str
+
+
+class ProgramPublished(Event):
+    event_type: ClassVar[str] = "catalog.program.published"
+    program_code: str
+    version: int
+    name: str
+    department_code: str
+    standard_fen: int
+    unit: str
+    year: int
+
+
+class BatchSubmitted(_BatchChunk):
+    """申报批次 chunk: declared items with the chunk's and the whole batch's control totals."""
+
+    event_type: ClassVar[str] = "declaration.batch.submitted"
+    batch_item_count: int
+    batch_amount_fen: int
+    items: tuple[Item, ...]
+    item_count: int
+    amount_fen: int
+
+    @model_validator(mode="after")
+    def _check(self) -> BatchSubmitted:
+        _totals("batch chunk", [i.amount_fen for i in self.items], self.item_count, self.amount_fen)
+        return self
+
+
+class ItemsReviewed(_BatchChunk):
+    """审核 result of one declared chunk: every declared item is either approved or rejected."""
+
+    event_type: ClassVar[str] = "review.items.reviewed"
+    approved: tuple[Item, ...]
+    rejected: tuple[RejectedItem, ...]
+    approved_count: int
+    approved_fen: int
+    rejected_count: int
+    rejected_fen: int
+
+    @model_validator(mode="after")
+    def _check(self) -> ItemsReviewed:
+        _totals("approved items", [i.amount_fen for i in self.approved], self.approved_count, self.approved_fen)
+        _totals("rejected items", [r.item.amount_fen for r in self.rejected], self.rejected_count, self.rejected_fen)
+        return self
+
+
+class ItemsCleared(_BatchChunk):
+    """公示 ended without objection: these items may be paid."""
+
+    event_type: ClassVar[str] = "disclosure.items.cleared"
+    batch_item_count: int
+    batch_amount_fen: int
+    items: tuple[Item, ...]
+    item_count: int
+    amount_fen: int
+
+    @model_validator(mode="after")
+    def _check(self) -> ItemsCleared:
+        _totals("cleared chunk", [i.amount_fen for i in self.items], self.item_count, self.amount_fen)
+        return self
+
+
+class PaymentOrdered(_BatchChunk):
+    """国库集中支付 order for one agency bank, in chunks."""
+
+    event_type: ClassVar[str] = "treasury.payment.ordered"
+    order_id: str
+    bank_code: str
+    order_item_count: int
+    order_amount_fen: int
+    items: tuple[Item, ...]
+    item_count: int
+    amount_fen: int
+
+    @model_validator(mode="after")
+    def _check(self) -> PaymentOrdered:
+        _totals("order chunk", [i.amount_fen for i in self.items], self.item_count, self.amount_fen)
+        return self
+
+
+class PayeeLine(_Frozen):
+    item_id: str
+    name: str
+    card_number: str
+    amount_fen: int
+
+
+class InstructionIssued(_Chunk):
+    """银行代发 instruction to one bank: credit these cards."""
+
+    event_type: ClassVar[str] = "banking.instruction.issued"
+    instruction_id: str
+    order_id: str
+    bank_code: str
+    lines: tuple[PayeeLine, ...]
+    item_count: int
+    amount_fen: int
+
+    @model_validator(mode="after")
+    def _check(self) -> InstructionIssued:
+        _totals("instruction", [x.amount_fen for x in self.lines], self.item_count, self.amount_fen)
+        return self
+
+
+class _Results(Event):
+    results: tuple[PaymentResult, ...]
+    credited_count: int
+    credited_fen: int
+    failed_count: int
+    failed_fen: int
+
+    @model_validator(mode="after")
+    def _check(self) -> _Results:
+        ok = [r.amount_fen for r in self.results if r.outcome == "credited"]
+        bad = [r.amount_fen for r in self.results if r.outcome != "credited"]
+        _totals("credited results", ok, self.credited_count, self.credited_fen)
+        _totals("failed results", bad, self.failed_count, self.failed_fen)
+        return self
+
+
+class BankFeedbackReported(_Results):
+    """The bank's answer to one instruction, per item."""
+
+    event_type: ClassVar[str] = "bank.feedback.reported"
+    instruction_id: str
+    order_id: str
+    bank_code: str
+
+
+class PaymentSettled(_Results):
+    """Banking's reconciled outcome of items of one order (bank feedback, or refused before sending)."""
+
+    event_type: ClassVar[str] = "banking.payment.settled"
+    settlement_id: str
+    order_id: str
+    batch_id: str
+    program_code: str
+    department_code: str
+    period: str
+    township_code: str
+    bank_code: str
+
+
+class PaymentCompleted(Event):
+    """Treasury closed an order: every item credited or returned (退回)."""
+
+    event_type: ClassVar[str] = "treasury.payment.completed"
+    order_id: str
+    batch_id: str
+    program_code: str
+    period: str
+    bank_code: str
+    status: Literal["completed", "partly_returned", "returned"]
+    ordered_count: int
+    ordered_fen: int
+    credited_count: int
+    credited_fen: int
+    returned_count: int
+    returned_fen: int
+
+    @model_validator(mode="after")
+    def _check(self) -> PaymentCompleted:
+        if (self.credited_count + self.returned_count, self.credited_fen + self.returned_fen) != (
+            self.ordered_count, self.ordered_fen):
+            raise ValueError("ordered must equal credited + returned, in count and in fen")
+        return self
+
+
+class RosterPublished(Event):
+    """发放公示: the paid roster of a batch, and whether published equals paid."""
+
+    event_type: ClassVar[str] = "disclosure.roster.published"
+    batch_id: str
+    program_code: str
+    period: str
+    township_code: str
+    cleared_count: int
+    cleared_fen: int
+    paid_count: int
+    paid_fen: int
+    unpaid_count: int
+    unpaid_fen: int
+    consistent: bool
+
+
+class ComplaintFiled(Event):
+    event_type: ClassVar[str] = "complaint.complaint.filed"
+    complaint_id: str
+    channel: Literal["hotline", "public_form"]
+    category: str
+    program_code: str | None
+    township_code: str | None
+    summary: str

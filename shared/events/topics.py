@@ -1,0 +1,23 @@
+"""Topic names; the version in the name is the payload's schema version."""
+
+from __future__ import annotations
+
+PROGRAM_PUBLISHED = "catalog.program.published.v1"
+BATCH_SUBMITTED = "declaration.batch.submitted.v1"
+ITEMS_REVIEWED = "review.items.reviewed.v1"
+ITEMS_CLEARED = "disclosure.items.cleared.v1"
+ROSTER_PUBLISHED = "disclosure.roster.published.v1"
+PAYMENT_ORDERED = "treasury.payment.ordered.v1"
+PAYMENT_COMPLETED = "treasury.payment.completed.v1"
+INSTRUCTION_ISSUED = "banking.instruction.issued.v1"
+PAYMENT_SETTLED = "banking.payment.settled.v1"
+BANK_FEEDBACK = "bank.feedback.reported.v1"
+COMPLAINT_FILED = "complaint.complaint.filed.v1"
+DEAD_LETTER = "ykt.deadletter.v1"
+
+ALL = (
+    PROGRAM_PUBLISHED, BATCH_SUBMITTED, ITEMS_REVIEWED, ITEMS_CLEARED, ROSTER_PUBLISHED,
+    PAYMENT_ORDERED, PAYMENT_COMPLETED, INSTRUCTION_ISSUED, PAYMENT_SETTLED, BANK_FEEDBACK,
+    COMPLAINT_FILED, DEAD_LETTER,
+)
+PARTITIONS = 6

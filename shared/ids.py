@@ -1,0 +1,70 @@
+"""Identifiers: resident ID (GB 11643-1999, ISO 7064 MOD 11-2) and card numbers (Luhn)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_CHECK = "10X98765432"
+
+
+def id_check_char(first17: str) -> str:
+    """The check character of a resident ID from its first 17 digits."""
+    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+
+
+def id_problem(value: str) -> str | None:
+    """Why a resident ID number is invalid, or None if it is valid."""
+    if len(value) != 18:
+        return f"must be 18 characters, has {len(value)}"
+    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+        return "first 17 must be digits, the last a digit or X"
+    try:
+        dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+    except ValueError:
+        return "birth date (characters 7-14) is not a real date"
+    if id_check_char(value[:17]) != value[17]:
+        return "check character (the 18th) does not match; the number was probably mistyped"
+    return None
+
+
+def birth_date(id_number: str) -> dt.date:
+    return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
+
+
+def luhn_check_digit(body: str) -> str:
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        d = int(ch)
+        if i % 2 == 0:
+            d *= 2
+            if d > 9:
+                d -= 9
+        total += d
+    return str((10 - total % 10) % 10)
+
+
+def card_problem(value: str) -> str | None:
+    """Why a card number is invalid, or None if it is valid (16-19 digits, Luhn)."""
+    if not value.isdigit():
+        return "must contain digits only"
+    if not 16 <= len(value) <= 19:
+        return f"must be 16 to 19 digits, has {len(value)}"
+    if luhn_check_digit(value[:-1]) != value[-1]:
+        return "check digit (Luhn) does not match; the number was probably mistyped"
+    return None
+
+
+def make_id_number(rng: random.Random, region: str = "632523", seq: int | None = None) -> str:
+    """A synthetic resident ID with a valid birth date and check character."""
+    born = dt.date(1940, 1, 1) + dt.timedelta(days=rng.randrange(0, 365 * 65))
+    serial = seq if seq is not None else rng.randrange(0, 1000)
+    first17 = f"{region}{born:%Y%m%d}{serial % 1000:03d}"
+    return first17 + id_check_char(first17)
+
+
+def make_card_number(rng: random.Random, bin_prefix: str = "622848") -> str:
+    """A synthetic 19-digit card number with a valid Luhn digit."""
+    body = bin_prefix + "".join(str(rng.randrange(10)) for _ in range(18 - len(bin_prefix)))
+    return body + luhn_check_digit(body)

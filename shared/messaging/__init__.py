@@ -1,0 +1,1 @@
+"""Transactional outbox, idempotent inbox, consumers with capped retries and a dead-letter topic."""

@@ -1,0 +1,159 @@
+"""Consumers: parse once, handle in one transaction with the inbox, capped retries, dead letters.
+
+Offsets are committed (``msg.ack()``) only after every record of the polled batch has been
+handled or dead-lettered in a committed transaction. A database or broker outage is not the
+message's fault: it is retried without limit, so good messages are never dead-lettered by it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from aiokafka import ConsumerRecord
+from faststream import AckPolicy
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+from pydantic import ValidationError
+from sqlalchemy import Table
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.db import Database
+from shared.events import topics
+from shared.events.envelope import DeadLettered, Envelope, Event, wrap
+from shared.logs import correlation_id
+from shared.messaging import inbox as inbox_mod
+from shared.messaging.outbox import put
+
+log = logging.getLogger(__name__)
+
+# handlers get the service runtime (settings, outbox, ...), the open transaction and the parsed event
+Handler = Callable[[Any, AsyncSession, Envelope[Any]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A topic, the payload model it carries, and the use case that handles one event."""
+
+    topic: str
+    model: type[Event]
+    handler: Handler
+    max_records: int = 20
+
+
+class ConsumerRuntime:
+    def __init__(self, db: Database, outbox: Table, inbox: Table, service: str,
+                 on_commit: Callable[[], None] = lambda: None, max_tries: int = 5,
+                 backoff: float = 0.2) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.inbox = inbox
+        self.service = service
+        self.on_commit = on_commit
+        self.max_tries = max_tries
+        self.backoff = backoff
+        self.handled = 0
+        self.dead_lettered = 0
+        self.context: Any = None
+
+    def group(self, sub: Subscription) -> str:
+        return f"{self.service}.{sub.topic}"
+
+    def register(self, broker: KafkaBroker, sub: Subscription) -> None:
+        """Attach a batch subscriber with manual acknowledgement to the broker."""
+
+        @broker.subscriber(
+            sub.topic, group_id=self.group(sub), batch=True, max_records=sub.max_records,
+            auto_offset_reset="earliest", ack_policy=AckPolicy.MANUAL,
+            max_partition_fetch_bytes=16 * 1024 * 1024, title=f"{self.service}:{sub.topic}",
+            description=f"consumes {sub.model.__name__}", decoder=_undecoded,
+        )
+        async def consume(body: Any, msg: KafkaMessage) -> None:
+            records: Sequence[ConsumerRecord[Any, Any]] = msg.raw_message  # type: ignore[assignment]
+            await self.process(records, sub)
+            await msg.ack()
+
+    async def process(self, records: Sequence[ConsumerRecord[Any, Any]], sub: Subscription) -> None:
+        for record in records:
+            await self.process_one(record, sub)
+        self.on_commit()
+
+    async def process_one(self, record: ConsumerRecord[Any, Any], sub: Subscription) -> None:
+        position = f"{record.topic}:{record.partition}:{record.offset}"
+        try:
+            envelope = Envelope[sub.model].model_validate_json(record.value or b"")  # type: ignore[name-defined]
+        except ValidationError as exc:
+            await self._dead_letter(record, sub, position, f"unparseable {sub.model.__name__}: {_short(exc)}", 1)
+            return
+        correlation_id.set(envelope.correlation_id)
+        message_id = str(envelope.event_id)
+        failures = 0
+        while True:
+            try:
+                async with self.db.transaction() as session:
+                    if await inbox_mod.claim(session, self.inbox, message_id, record.topic):
+                        await sub.handler(self.context, session, envelope)
+                self.handled += 1
+                return
+            except (OperationalError, InterfaceError, OSError) as exc:
+                await self._infra_pause(exc)
+            except DBAPIError as exc:
+                if exc.connection_invalidated:
+                    await self._infra_pause(exc)
+                    continue
+                failures += 1
+                if await self._gave_up(record, sub, message_id, exc, failures):
+                    return
+            except Exception as exc:
+                failures += 1
+                if await self._gave_up(record, sub, message_id, exc, failures):
+                    return
+
+    async def _infra_pause(self, exc: BaseException) -> None:
+        log.warning("database unavailable (%s); retrying the same message", type(exc).__name__)
+        await asyncio.sleep(2)
+
+    async def _gave_up(self, record: ConsumerRecord[Any, Any], sub: Subscription, message_id: str,
+                       exc: Exception, failures: int) -> bool:
+        if failures >= self.max_tries:
+            await self._dead_letter(record, sub, message_id, f"{type(exc).__name__}: {exc}"[:2000], failures)
+            return True
+        log.warning("handler failed (try %d of %d): %s", failures, self.max_tries, exc)
+        await asyncio.sleep(self.backoff * 2 ** (failures - 1))
+        return False
+
+    async def _dead_letter(self, record: ConsumerRecord[Any, Any], sub: Subscription, message_id: str,
+                           reason: str, attempts: int) -> None:
+        log.error("dead-lettering %s:%s:%s after %d tries: %s", record.topic, record.partition,
+                  record.offset, attempts, reason[:300])
+        key = record.key.decode(errors="replace") if record.key else None
+        event = DeadLettered(
+            original_topic=record.topic, partition=record.partition, offset=record.offset, key=key,
+            consumer_group=self.group(sub), reason=reason, attempts=attempts,
+            raw_value_b64=base64.b64encode(record.value or b"").decode(),
+        )
+        while True:
+            try:
+                async with self.db.transaction() as session:
+                    if await inbox_mod.claim(session, self.inbox, message_id, record.topic, "dead_lettered"):
+                        await put(session, self.outbox, topics.DEAD_LETTER, key,
+                                  [wrap(event, producer=self.service, correlation_id=message_id)])
+                self.dead_lettered += 1
+                return
+            except (OperationalError, InterfaceError, OSError) as exc:
+                await self._infra_pause(exc)
+
+
+async def _undecoded(msg: Any) -> Any:
+    """Leave the bytes alone: each record is parsed once, by its event model, in ``process_one``."""
+    return msg.body
+
+
+def _short(exc: ValidationError) -> str:
+    errs = exc.errors()[:3]
+    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in errs)

@@ -1,0 +1,90 @@
+"""The outbox relay: publishes committed outbox rows in commit order, in bulk, with acks=all."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import zlib
+
+from aiokafka import AIOKafkaProducer
+from sqlalchemy import Table, text
+
+from shared.db import Database
+
+log = logging.getLogger(__name__)
+
+_FETCH = """
+SELECT id, topic, key, value FROM outbox
+WHERE sent_at IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+ORDER BY txid, id LIMIT :limit
+"""
+
+
+class OutboxRelay:
+    """One per process; an advisory lock lets only one instance of a service publish at a time."""
+
+    def __init__(self, db: Database, outbox: Table, bootstrap: str, service: str, batch: int = 500) -> None:
+        self.db = db
+        self.outbox = outbox
+        self.bootstrap = bootstrap
+        self.batch = batch
+        self.lock_key = zlib.crc32(f"outbox:{service}".encode())
+        self.wake = asyncio.Event()
+        self.producer: AIOKafkaProducer | None = None
+        self.published = 0
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self.producer = AIOKafkaProducer(
+            bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True,
+            max_request_size=8 * 1024 * 1024, linger_ms=5, compression_type="gzip",
+        )
+        await self.producer.start()
+        self._task = asyncio.create_task(self._run(), name="outbox-relay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.producer:
+            await self.producer.stop()
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                sent = await self.relay_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                sent = 0
+                await asyncio.sleep(1)
+            if sent < self.batch:
+                self.wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.wake.wait(), timeout=0.2)
+
+    async def relay_once(self) -> int:
+        """Publish up to one batch of rows; mark them sent only after the broker acknowledged all."""
+        assert self.producer is not None
+        async with self.db.transaction() as session:
+            got = await session.execute(text("SELECT pg_try_advisory_xact_lock(:k)"), {"k": self.lock_key})
+            if not got.scalar():
+                return 0
+            rows = (await session.execute(text(_FETCH), {"limit": self.batch})).all()
+            if not rows:
+                return 0
+            futures = [
+                await self.producer.send(
+                    r.topic, value=bytes(r.value), key=r.key.encode() if r.key else None,
+                )
+                for r in rows
+            ]
+            await asyncio.gather(*futures)
+            await session.execute(
+                text("UPDATE outbox SET sent_at = now() WHERE id = ANY(:ids)"), {"ids": [r.id for r in rows]}
+            )
+        self.published += len(rows)
+        return len(rows)

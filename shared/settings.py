@@ -1,0 +1,51 @@
+"""Settings: one base class, an env prefix per service, a refusal of default secrets outside development."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET = "dev-only-secret-change-me-before-production"
+
+
+class CommonSettings(BaseSettings):
+    """What every process needs: environment, broker, token secret."""
+
+    model_config = SettingsConfigDict(env_prefix="YKT_", extra="ignore")
+
+    env: str = "development"
+    kafka_bootstrap: str = "127.0.0.1:19092"
+    jwt_secret: str = DEV_SECRET
+    log_level: str = "INFO"
+    log_json: bool = False
+
+    @model_validator(mode="after")
+    def _refuse_default_secret(self) -> CommonSettings:
+        if self.env != "development" and self.jwt_secret == DEV_SECRET:
+            raise ValueError("YKT_JWT_SECRET must be set to a real secret outside development (YKT_ENV)")
+        return self
+
+
+class ServiceSettings(CommonSettings):
+    """A service's settings; subclasses set ``service`` and add their own fields."""
+
+    service: ClassVar[str] = ""
+    database_url: str = Field(default="", description="YKT_<SERVICE>_DATABASE_URL")
+    http_port: int = 0
+
+    def __init__(self, **values: Any) -> None:
+        import os
+
+        prefix = f"YKT_{self.service.upper()}_"
+        for key, val in os.environ.items():
+            if key.startswith(prefix):
+                values.setdefault(key[len(prefix):].lower(), val)
+        super().__init__(**values)
+
+    @model_validator(mode="after")
+    def _need_database(self) -> ServiceSettings:
+        if not self.database_url:
+            raise ValueError(f"YKT_{self.service.upper()}_DATABASE_URL is not set")
+        return self
