@@ -13,3 +13,10 @@ def state_dir() -> Path:
     path = Path(os.environ.get("YKT_STATE_DIR", REPO / ".ykt"))
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def cache_dir() -> Path:
+    """Downloads shared by every run and test session (YKT_CACHE_DIR or .ykt/cache/)."""
+    path = Path(os.environ.get("YKT_CACHE_DIR", REPO / ".ykt" / "cache"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -12,7 +12,7 @@ def main() -> None:
         sys.exit(f"usage: python -m services {{{','.join(PORTS)}}}")
     name = sys.argv[1]
     settings = importlib.import_module(f"services.{name}.app").Settings()
-    serve(f"services.{name}.app:app", settings.http_port or PORTS[name])
+    serve(f"services.{name}.app:app", settings.http_port or PORTS[name], settings.http_host)
 
 
 main()

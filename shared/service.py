@@ -162,8 +162,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     return app
 
 
-def serve(app_path: str, port: int) -> None:
+def serve(app_path: str, port: int, host: str = "127.0.0.1") -> None:
     """Run one service under uvicorn (python -m services.<name>)."""
     import uvicorn
 
-    uvicorn.run(app_path, host="127.0.0.1", port=port, factory=True, log_level="warning", lifespan="on")
+    uvicorn.run(app_path, host=host, port=port, factory=True, log_level="warning", lifespan="on")

@@ -34,6 +34,7 @@ class ServiceSettings(CommonSettings):
     service: ClassVar[str] = ""
     database_url: str = Field(default="", description="YKT_<SERVICE>_DATABASE_URL")
     http_port: int = 0
+    http_host: str = "127.0.0.1"  # 0.0.0.0 only inside a container
 
     def __init__(self, **values: Any) -> None:
         import os

@@ -14,14 +14,14 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from deploy.paths import state_dir
+from deploy.paths import cache_dir, state_dir
 
 HERE = Path(__file__).resolve().parent
 
 
 def libs_dir() -> Path:
     """Resolve the Kafka jars (once) and return the folder holding them."""
-    libs = state_dir() / "kafka-libs"
+    libs = cache_dir() / "kafka-libs"
     marker = libs / ".complete"
     if marker.exists():
         return libs

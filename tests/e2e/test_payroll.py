@@ -1,0 +1,92 @@
+"""Every service as its own process on the real broker and database; one payroll end to end."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from deploy.demo.client import CountyClient
+from deploy.demo.county import residents
+from deploy.demo.payroll import PayrollResult, run_payroll
+from deploy.stack import ServiceProcesses
+from services import PORTS
+from shared.auth import Role
+
+PORT_OFFSET = 100  # beside a running `make run`
+PEOPLE = 1200      # about 1,600 declared items
+
+
+@pytest.fixture(scope="module")
+def stack(infra: tuple[dict[str, str], str]) -> Iterator[ServiceProcesses]:
+    procs = ServiceProcesses(env=infra[0], port_offset=PORT_OFFSET, extra_env={
+        "disclosure": {"YKT_DISCLOSURE_PUBLICITY_SECONDS": "0"},
+        "bank_simulator": {"YKT_BANK_SIMULATOR_FAILURE_RATE": "0.01"}})
+    try:
+        procs.start(timeout=120)
+        yield procs
+    finally:
+        procs.stop()
+
+
+@pytest.fixture(scope="module")
+def client(stack: ServiceProcesses) -> CountyClient:
+    return CountyClient(port_offset=PORT_OFFSET)
+
+
+@pytest.fixture(scope="module")
+def payroll(client: CountyClient) -> PayrollResult:
+    return run_payroll(client, PEOPLE, progress=lambda m: None, timeout=240)
+
+
+def test_totals_match_to_the_fen_at_every_stage(payroll: PayrollResult) -> None:
+    declared = sum(b["accepted_rows"] for b in payroll.batches)
+    assert declared >= 1000
+    bad = [f"{c.name}: {c.expected} != {c.actual}" for c in payroll.checks if not c.ok]
+    assert not bad, bad
+    assert len(payroll.checks) == 11
+
+
+def test_planted_problems_are_caught_where_they_should_be(payroll: PayrollResult) -> None:
+    stages = {s: sum(r[s]["items"] for r in payroll.ledger["rows"]) for s in ("rejected", "failed", "credited")}
+    assert payroll.row_errors == payroll.planted["mistyped_id"] > 0
+    assert stages["rejected"] == payroll.planted["declared_twice"] > 0
+    # refused cards, frozen accounts and the 1% random failures all end as failed (returned) items
+    assert stages["failed"] >= payroll.planted["card_not_registered"] + payroll.planted["account_frozen"] > 0
+    assert stages["credited"] > 0.95 * sum(b["accepted_rows"] for b in payroll.batches)
+
+
+def test_public_rosters_show_no_full_id_or_card_number(payroll: PayrollResult, client: CountyClient) -> None:
+    people = residents(PEOPLE)
+    secrets = {p.id_number for p in people} | {p.card_number for p in people}
+    for batch in payroll.batches:
+        body = client.http.get(client.url("disclosure", f"/public/rosters/{batch['batch_id']}")).text
+        page = client.http.get(client.url("disclosure", f"/public/rosters/{batch['batch_id']}/page")).text
+        assert "已发放" in body and "<table" in page
+        leaked = [s for s in secrets if s in body or s in page]
+        assert not leaked, f"{len(leaked)} full numbers leaked on the public roster of {batch['batch_id']}"
+    one = client.http.get(client.url("disclosure", f"/public/rosters/{payroll.batches[0]['batch_id']}")).json()
+    assert one["items"][0]["公民身份号码"].count("*") == 10
+
+
+def test_township_sees_only_its_own_batches(payroll: PayrollResult, client: CountyClient) -> None:
+    batch = payroll.batches[0]
+    own = client.call("GET", "declaration", f"/batches/{batch['batch_id']}", Role.TOWNSHIP,
+                      {"township": batch["township_code"]})
+    assert own["item_count"] == batch["accepted_rows"]
+    other = "632523202" if batch["township_code"] != "632523202" else "632523100"
+    client.call("GET", "declaration", f"/batches/{batch['batch_id']}", Role.TOWNSHIP, {"township": other},
+                ok=(404,))
+
+
+def test_public_complaint_form_and_health_and_asyncapi(stack: ServiceProcesses, client: CountyClient) -> None:
+    got = client.call("POST", "complaint", "/public/complaints", json={
+        "category": "card_withheld", "content": "村干部代管我的社保卡", "township_code": "632523100"})
+    assert got["complaint_id"].startswith("C")
+    client.call("POST", "complaint", "/public/complaints", json={"category": "other", "content": "x"}, ok=(422,))
+    for name in PORTS:
+        health = httpx.get(stack.url(name) + "/healthz").json()
+        assert health["database"] == "ok" and health["broker"] == "ok", health
+        spec = httpx.get(stack.url(name) + "/asyncapi.json").json()
+        assert spec["channels"], name

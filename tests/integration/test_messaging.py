@@ -1,0 +1,153 @@
+"""Outbox, inbox and dead letters against the real broker and the real database."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import sys
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from deploy.paths import REPO
+from shared.events import topics
+from shared.events.envelope import Envelope, wrap
+from shared.messaging.outbox import put
+from tests.integration.harness import (
+    Harness,
+    Ping,
+    create_schema,
+    eventually,
+    outbox,
+    produce,
+    read_topic,
+    record_effect,
+)
+
+
+@pytest.fixture(scope="module")
+def db_url(infra: tuple[dict[str, str], str]) -> str:
+    return create_schema(infra[1], "messaging_test")
+
+
+@pytest.fixture
+def bootstrap(infra: tuple[dict[str, str], str]) -> str:
+    return infra[0]["YKT_KAFKA_BOOTSTRAP"]
+
+
+@pytest.fixture
+def topic() -> str:
+    return f"test.ping.{uuid.uuid4().hex[:10]}.v1"
+
+
+@pytest.fixture
+async def harness(db_url: str, bootstrap: str) -> AsyncIterator[Harness]:
+    h = Harness(db_url, bootstrap)
+    yield h
+    await h.stop()
+
+
+def ping(key: str, amount: int = 1, poison: bool = False) -> Envelope[Ping]:
+    return wrap(Ping(key=key, amount=amount, poison=poison), producer="test", correlation_id=key)
+
+
+async def test_outbox_publishes_committed_rows_in_order_and_never_rolled_back_ones(
+        harness: Harness, bootstrap: str, topic: str) -> None:
+    key = uuid.uuid4().hex
+    sent = [ping(key, n) for n in range(60)]
+    # committed while no relay runs (as after a crash between commit and publish)
+    for part in (sent[:20], sent[20:45], sent[45:]):
+        async with harness.db.transaction() as session:
+            await put(session, outbox, topic, key, part)  # type: ignore[arg-type]
+    with pytest.raises(RuntimeError):
+        async with harness.db.transaction() as session:
+            await put(session, outbox, topic, key, [ping(key, -1)])  # type: ignore[list-item]
+            raise RuntimeError("the handler failed after writing its outbox row")
+    await harness.start()
+    got = await read_topic(bootstrap, topic, lambda b: b["payload"]["key"] == key, 60)
+    assert [g["payload"]["amount"] for g in got] == list(range(60))
+    assert [g["event_id"] for g in got] == [str(e.event_id) for e in sent]
+    await eventually(lambda: _unsent(harness, topic), what="rows marked sent")
+
+
+async def _unsent(h: Harness, topic: str) -> bool:
+    return await h.count("SELECT count(*) FROM outbox WHERE topic = :t AND sent_at IS NULL", t=topic) == 0
+
+
+async def test_redelivered_event_changes_nothing(harness: Harness, bootstrap: str, topic: str) -> None:
+    key = uuid.uuid4().hex
+    harness.subscribe(topic, record_effect)
+    await harness.start()
+    once = ping(key, 500).model_dump_json().encode()
+    await produce(bootstrap, topic, [once, once, once])
+    await eventually(lambda: _seen(harness, 3), what="three deliveries handled")
+    assert await harness.count("SELECT count(*) FROM effects WHERE key = :k", k=key) == 1
+    assert await harness.count("SELECT sum(amount) FROM effects WHERE key = :k", k=key) == 500
+
+
+async def _seen(h: Harness, n: int) -> bool:
+    return h.consumers.handled + h.consumers.dead_lettered >= n
+
+
+async def test_unparseable_message_is_dead_lettered_and_the_consumer_keeps_going(
+        harness: Harness, bootstrap: str, topic: str) -> None:
+    key = uuid.uuid4().hex
+    harness.subscribe(topic, record_effect)
+    await harness.start()
+    junk = b'{"this is": "not a Ping envelope"'
+    await produce(bootstrap, topic, [junk, ping(key, 7).model_dump_json().encode()])
+    await eventually(lambda: _effect(harness, key), what="the good message after the bad one")
+    [dead] = await read_topic(bootstrap, topics.DEAD_LETTER, lambda b: b["payload"]["original_topic"] == topic, 1)
+    assert "unparseable Ping" in dead["payload"]["reason"]
+    assert base64.b64decode(dead["payload"]["raw_value_b64"]) == junk  # nothing lost
+
+
+async def _effect(h: Harness, key: str) -> bool:
+    return await h.count("SELECT count(*) FROM effects WHERE key = :k", k=key) > 0
+
+
+async def test_poison_message_dead_lettered_after_five_tries_while_others_flow(
+        harness: Harness, bootstrap: str, topic: str) -> None:
+    tries: Counter[str] = Counter()
+
+    async def sometimes_fails(ctx: Any, session: AsyncSession, env: Envelope[Ping]) -> None:
+        tries[env.payload.key] += 1
+        if env.payload.poison:
+            raise ValueError("this event can never be handled")
+        await record_effect(ctx, session, env)
+
+    harness.subscribe(topic, sometimes_fails)
+    await harness.start()
+    poison = ping("poison-" + uuid.uuid4().hex, poison=True)
+    good = [ping(uuid.uuid4().hex, n) for n in range(10)]
+    await produce(bootstrap, topic, [e.model_dump_json().encode() for e in [good[0], poison, *good[1:]]],
+                  key=None)
+    await eventually(lambda: _seen(harness, 11), what="all eleven messages settled")
+    assert tries[poison.payload.key] == 5
+    assert all(tries[g.payload.key] == 1 for g in good)
+    assert await harness.count("SELECT count(*) FROM effects WHERE key LIKE 'poison-%'") == 0
+    for g in good:
+        assert await _effect(harness, g.payload.key)
+    [dead] = await read_topic(bootstrap, topics.DEAD_LETTER, lambda b: b["payload"]["original_topic"] == topic, 1)
+    assert dead["payload"]["attempts"] == 5 and "can never be handled" in dead["payload"]["reason"]
+    assert await harness.count("SELECT count(*) FROM inbox WHERE message_id = :m AND outcome = 'dead_lettered'",
+                               m=str(poison.event_id)) == 1
+
+
+async def test_crash_mid_handler_before_commit_duplicates_nothing(
+        db_url: str, bootstrap: str, topic: str, harness: Harness) -> None:
+    key = uuid.uuid4().hex
+    worker = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "tests.integration.crash_worker", db_url, bootstrap, topic, cwd=REPO)
+    await produce(bootstrap, topic, [ping(key, 42).model_dump_json().encode()])
+    assert await asyncio.wait_for(worker.wait(), 60) == 17  # died inside the handler
+    assert await harness.count("SELECT count(*) FROM effects WHERE key = :k", k=key) == 0
+    harness.subscribe(topic, record_effect)  # same service, same consumer group: the offset was not committed
+    await harness.start()
+    await eventually(lambda: _effect(harness, key), what="redelivery after the crash")
+    await asyncio.sleep(1)
+    assert await harness.count("SELECT count(*) FROM effects WHERE key = :k", k=key) == 1

@@ -1,0 +1,46 @@
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from pydantic import ValidationError
+
+from shared.auth import CurrentPrincipal, Principal, Role, decode_token, issue_token, require
+from shared.settings import CommonSettings
+
+SECRET = "a-test-secret-that-is-long-enough-for-hs256"
+
+
+def test_token_carries_role_and_scope() -> None:
+    token = issue_token(SECRET, Principal(sub="clerk", role=Role.TOWNSHIP, township="632523100"))
+    got = decode_token(SECRET, token)
+    assert got.role is Role.TOWNSHIP and got.township == "632523100" and got.department is None
+
+
+def test_default_secret_refused_outside_development() -> None:
+    with pytest.raises(ValidationError, match="YKT_JWT_SECRET"):
+        CommonSettings(env="production")
+    assert CommonSettings(env="production", jwt_secret=SECRET).env == "production"
+
+
+def _app() -> FastAPI:
+    app = FastAPI()
+    app.state.settings = CommonSettings(jwt_secret=SECRET)
+
+    @app.get("/finance-only")
+    def finance_only(who: CurrentPrincipal) -> dict[str, str]:
+        require(who, Role.FINANCE)
+        return {"sub": who.sub}
+
+    return app
+
+
+def test_endpoints_need_a_valid_token_with_the_right_role() -> None:
+    client = TestClient(_app())
+    assert client.get("/finance-only").status_code == 401
+    assert client.get("/finance-only", headers={"authorization": "Bearer nonsense"}).status_code == 401
+    wrong = issue_token("another-secret-another-secret-another", Principal(sub="x", role=Role.FINANCE))
+    assert client.get("/finance-only", headers={"authorization": f"Bearer {wrong}"}).status_code == 401
+    town = issue_token(SECRET, Principal(sub="t", role=Role.TOWNSHIP, township="632523100"))
+    assert client.get("/finance-only", headers={"authorization": f"Bearer {town}"}).status_code == 403
+    fin = issue_token(SECRET, Principal(sub="f", role=Role.FINANCE))
+    resp = client.get("/finance-only", headers={"authorization": f"Bearer {fin}"})
+    assert resp.status_code == 200 and resp.json() == {"sub": "f"}

@@ -1,0 +1,93 @@
+"""Domain rules of declaration, review, banking and the bank simulator (no I/O)."""
+
+import datetime as dt
+from decimal import Decimal
+
+from services.bank_simulator.domain import answer, notice
+from services.banking.domain import CARD_NOT_ACTIVE, CARD_NOT_REGISTERED, NO_VALID_CONTRACT, NOT_OWN_CARD, route
+from services.declaration.domain import GoodRow, RowError, check_row
+from services.declaration.uploads import UploadError, read_csv
+from services.review.domain import INVALID_CARD, INVALID_ID, validity
+from shared.events.payloads import PayeeLine
+from tests.factories import item, person
+
+
+def _row(**over: str) -> dict[str, str]:
+    id_number, card = person()
+    return {"name": "李四", "id_number": id_number, "card_number": card, "bank_code": "ABC", "village": "王屯村",
+            "quantity": "12.5"} | over
+
+
+def test_good_row_gets_standard_times_quantity() -> None:
+    got = check_row(3, _row(), standard_fen=10550)
+    assert isinstance(got, GoodRow)
+    assert got.amount_fen == 131875 and got.row == 3
+
+
+def test_bad_row_lists_every_problem_with_row_and_column() -> None:
+    got = check_row(7, _row(id_number="110105194912310021", card_number="123", quantity="-1", village=""), 100)
+    assert isinstance(got, list)
+    fields = {e.field for e in got}
+    assert fields == {"id_number", "card_number", "quantity", "village"}
+    assert all(isinstance(e, RowError) and e.row == 7 for e in got)
+    assert got[0].as_dict()["column"] == "公民身份号码"
+
+
+def test_csv_with_official_headers_in_gbk() -> None:
+    r = _row()
+    text = "姓名,公民身份号码,社保卡号,开户银行,村,数量\n" + ",".join(r[k] for k in (
+        "name", "id_number", "card_number", "bank_code", "village", "quantity")) + "\n"
+    rows = read_csv(text.encode("gbk"))
+    assert rows == [r]
+
+
+def test_csv_missing_column_is_refused_with_the_column_named() -> None:
+    try:
+        read_csv("姓名,村\n张三,王屯村\n".encode())
+    except UploadError as exc:
+        assert "公民身份号码" in str(exc)
+    else:
+        raise AssertionError("a file without the ID column was accepted")
+
+
+def test_review_validity_rules() -> None:
+    assert validity(item()) is None
+    bad_id = validity(item(id_number="110105194912310021"))
+    assert bad_id is not None and bad_id.code == INVALID_ID
+    bad_card = validity(item(card_number="6228480000000000001"))
+    assert bad_card is not None and bad_card.code == INVALID_CARD
+
+
+def test_payee_must_be_own_active_card_at_a_contracted_bank() -> None:
+    it = item()
+    today = dt.date(2026, 11, 26)
+    contracts = {"ABC": (dt.date(2026, 1, 1), dt.date(2028, 12, 31))}
+    card = {"id_number": it.id_number, "status": "active", "bank_code": "ABC"}
+    assert route(it, card, contracts, today).bank_code == "ABC"
+    assert route(it, None, contracts, today).reason_code == CARD_NOT_REGISTERED
+    assert route(it, card | {"id_number": person()[0]}, contracts, today).reason_code == NOT_OWN_CARD
+    assert route(it, card | {"status": "frozen"}, contracts, today).reason_code == CARD_NOT_ACTIVE
+    assert route(it, card, contracts, dt.date(2029, 1, 1)).reason_code == NO_VALID_CONTRACT
+    assert route(it, card | {"bank_code": "QHRCB"}, contracts, today).reason_code == NO_VALID_CONTRACT
+
+
+def test_bank_answers_by_account_state_and_is_repeatable() -> None:
+    line = PayeeLine(item_id="I1", name="王五", card_number="6228480000000000018", amount_fen=12345)
+    acct = {"bank_code": "ABC", "status": "active", "name": "王五"}
+    assert answer(line, "ABC", acct, 0.0, "s") is None
+    assert answer(line, "ABC", None, 0.0, "s") == "ACCOUNT_NOT_FOUND"
+    assert answer(line, "ABC", acct | {"status": "inactive"}, 0.0, "s") == "NOT_ACTIVATED"
+    assert answer(line, "ABC", acct | {"name": "王六"}, 0.0, "s") == "NAME_MISMATCH"
+    assert answer(line, "ABC", acct, 1.0, "s") is not None
+    failures = sum(answer(line.model_copy(update={"item_id": f"I{n}"}), "ABC", acct, 0.1, "s") is not None
+                   for n in range(2000))
+    assert 120 < failures < 280  # about 10%
+    assert [answer(line, "ABC", acct, 0.5, "s") for _ in range(3)].count(answer(line, "ABC", acct, 0.5, "s")) == 3
+    text = notice(line, "ABC")
+    assert "0018" in text and "6228480000000000018" not in text and "123.45" in text
+
+
+def test_quantity_with_three_decimals_is_refused() -> None:
+    got = check_row(1, _row(quantity="1.005"), 100)
+    assert isinstance(got, list) and got[0].field == "quantity"
+    assert Decimal("1.5")  # quantities are decimals, never floats
