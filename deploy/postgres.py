@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ SERVICES = (
     "banking", "bank_simulator", "complaint", "supervision",
 )
 RUN_AS = "embedded_postgres"
+warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", module="platformdirs")
 
 
 def _bin() -> Path:

@@ -99,7 +99,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     broker = KafkaBroker(settings.kafka_bootstrap, acks="all", enable_idempotence=True,
                          log_level=logging.DEBUG)
     db = Database(settings.database_url)
-    relay = OutboxRelay(db, spec.outbox, settings.kafka_bootstrap, spec.name)
+    relay = OutboxRelay(db, spec.outbox, settings.kafka_bootstrap, spec.name, repeat=settings.outbox_repeat)
     consumers = ConsumerRuntime(db, spec.outbox, spec.inbox, spec.name, on_commit=relay.wake.set)
     runtime = Runtime(spec.name, settings, db, spec.outbox, spec.inbox, relay, consumers)
     consumers.context = runtime

@@ -20,6 +20,8 @@ class CommonSettings(BaseSettings):
     jwt_secret: str = DEV_SECRET
     log_level: str = "INFO"
     log_json: bool = False
+    # fault injection for tests: publish every event this many times (consumers must not care)
+    outbox_repeat: int = 1
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> CommonSettings:

@@ -6,7 +6,7 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel, Field
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.bank_simulator import tables
@@ -60,6 +60,21 @@ async def set_failure_rate(body: FailureRateIn, who: CurrentPrincipal, rt: Runti
     require(who, Role.BANK)
     rt.settings.failure_rate = body.failure_rate  # type: ignore[attr-defined]
     return {"failure_rate": body.failure_rate}
+
+
+@router.get("/integrity")
+async def integrity(who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+    """Was anything credited twice? Do balances equal the credits? (for fault-injection runs)"""
+    require(who, Role.BANK, Role.FINANCE, Role.AUDITOR)
+    async with rt.db.transaction() as session:
+        row = (await session.execute(text(
+            "SELECT (SELECT count(*) FROM (SELECT item_id FROM credits WHERE outcome = 'credited' GROUP BY item_id "
+            "HAVING count(*) > 1) d) AS duplicated_items, "
+            "(SELECT coalesce(sum(amount_fen), 0) FROM credits WHERE outcome = 'credited') AS credited_fen, "
+            "(SELECT coalesce(sum(balance_fen), 0) FROM accounts) AS balance_fen, "
+            "(SELECT count(*) FROM notices) AS notices, "
+            "(SELECT count(*) FROM credits WHERE outcome = 'credited') AS credited_items"))).mappings().one()
+    return dict(row) | {"balances_match": row["credited_fen"] == row["balance_fen"]}
 
 
 @router.get("/totals")

@@ -1,4 +1,4 @@
-from sqlalchemy import BigInteger, Column, DateTime, String, Table, func
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, PrimaryKeyConstraint, String, Table, func, text
 
 from shared.db import new_metadata
 from shared.messaging.tables import add_messaging_tables
@@ -18,14 +18,17 @@ accounts = Table(
 
 credits = Table(
     "credits", metadata,
-    Column("item_id", String(60), primary_key=True),  # the payment's business key: credited at most once
-    Column("instruction_id", String(120), nullable=False),
+    Column("item_id", String(60), nullable=False),  # the payment's business key: credited at most once
+    Column("attempt", Integer, nullable=False, server_default="1"),
+    Column("instruction_id", String(140), nullable=False),
     Column("card_number", String(19), nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
     Column("outcome", String(10), nullable=False),
     Column("reason_code", String(40), nullable=True),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("item_id", "attempt"),
 )
+Index("uq_credits_credited_once", credits.c.item_id, unique=True, postgresql_where=text("outcome = 'credited'"))
 
 notices = Table(
     "notices", metadata,

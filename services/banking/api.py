@@ -14,10 +14,9 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.banking import tables
+from services.banking.pending import release_held
 from shared.audit import record
 from shared.auth import CurrentPrincipal, Role, require
-from shared.ids import card_problem, id_problem
-from shared.masking import mask_card, mask_id, mask_name
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["banking"])
@@ -30,14 +29,6 @@ class ContractIn(BaseModel):
     valid_to: dt.date
 
 
-class CardIn(BaseModel):
-    card_number: str
-    id_number: str
-    name: str
-    bank_code: str
-    status: str = Field(default="active", pattern="^(active|inactive|frozen|closed)$")
-
-
 @router.put("/contracts")
 async def put_contract(body: ContractIn, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
     """Record an agency-bank contract (代发协议) and its service period."""
@@ -48,41 +39,23 @@ async def put_contract(body: ContractIn, who: CurrentPrincipal, rt: RuntimeDep) 
         stmt = insert(tables.contracts).values(**body.model_dump())
         await session.execute(stmt.on_conflict_do_update(index_elements=["bank_code"], set_=body.model_dump()))
         await record(session, tables.audit, who, "contract.put", body.bank_code, detail=body.model_dump(mode="json"))
-    return body.model_dump()
+        released = 0
+        if body.valid_from <= dt.date.today() <= body.valid_to:
+            released = await release_held(rt, session, body.bank_code)
+    rt.nudge()
+    return body.model_dump() | {"released_held_payments": released}
 
 
-@router.post("/cards", status_code=201)
-async def register_cards(body: list[CardIn], who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
-    """Register social-security cards in bulk; invalid rows are listed by index, valid ones kept."""
-    require(who, Role.FINANCE)
-    errors = []
-    good = []
-    for n, c in enumerate(body):
-        problem = card_problem(c.card_number) or id_problem(c.id_number)
-        if problem:
-            errors.append({"index": n, "card": mask_card(c.card_number), "message": problem})
-        else:
-            good.append(c.model_dump())
+@router.get("/held")
+async def held_payments(who: CurrentPrincipal, rt: RuntimeDep) -> list[dict[str, Any]]:
+    """Payments held because their bank has no valid contract (暂缓发送), per bank and order."""
+    require(who, Role.FINANCE, Role.AUDITOR)
+    p = tables.payments
     async with rt.db.transaction() as session:
-        new = 0
-        for start in range(0, len(good), 5000):
-            res = await session.execute(insert(tables.cards).on_conflict_do_nothing()
-                                        .returning(tables.cards.c.card_number), good[start:start + 5000])
-            new += len(res.all())
-        await record(session, tables.audit, who, "cards.register", f"{new} cards")
-    return {"registered": new, "already_known": len(good) - new, "errors": errors}
-
-
-@router.get("/cards/{card_number}")
-async def get_card(card_number: str, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
-    require(who, Role.FINANCE, Role.AUDITOR, Role.BANK)
-    async with rt.db.transaction() as session:
-        card = (await session.execute(select(tables.cards).where(tables.cards.c.card_number == card_number))
-                ).mappings().first()
-    if card is None or (who.role == Role.BANK and card["bank_code"] != who.bank):
-        raise HTTPException(404, "card not registered")
-    return {"card": mask_card(card["card_number"]), "holder": mask_name(card["name"]),
-            "id": mask_id(card["id_number"]), "bank_code": card["bank_code"], "status": card["status"]}
+        rows = (await session.execute(select(p.c.bank_code, p.c.order_id, func.count(), func.sum(p.c.amount_fen))
+                .where(p.c.outcome == "held").group_by(p.c.bank_code, p.c.order_id))).all()
+    return [{"bank_code": r[0], "order_id": r[1], "count": r[2], "fen": int(r[3]),
+             "reason": "开户银行无有效代发协议"} for r in rows]
 
 
 @router.get("/orders/{order_id}/reconciliation")

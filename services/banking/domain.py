@@ -13,12 +13,16 @@ CARD_NOT_REGISTERED = "CARD_NOT_REGISTERED"
 NOT_OWN_CARD = "NOT_OWN_CARD"
 CARD_NOT_ACTIVE = "CARD_NOT_ACTIVE"
 NO_VALID_CONTRACT = "NO_VALID_CONTRACT"
+NO_ACTIVE_CARD = "NO_ACTIVE_CARD"
+ALREADY_PAID = "ALREADY_PAID"
 
 REASONS = {
     CARD_NOT_REGISTERED: "卡号未在社保卡库登记",
     NOT_OWN_CARD: "收款卡不属于受益人本人(严禁拨入他人或实有账户)",
     CARD_NOT_ACTIVE: "社保卡非正常状态",
-    NO_VALID_CONTRACT: "开户银行无有效代发协议",
+    NO_VALID_CONTRACT: "开户银行无有效代发协议(暂缓发送)",
+    NO_ACTIVE_CARD: "受益人无有效社保卡",
+    ALREADY_PAID: "该笔补贴已发放,不得重复发放",
 }
 # the bank's failure codes, normalized
 BANK_FAILURES = ("NOT_ACTIVATED", "FROZEN", "CLOSED", "NAME_MISMATCH", "ACCOUNT_NOT_FOUND", "TIMEOUT")
@@ -27,8 +31,13 @@ BANK_FAILURES = ("NOT_ACTIVATED", "FROZEN", "CLOSED", "NAME_MISMATCH", "ACCOUNT_
 @dataclass(frozen=True)
 class Route:
     item: Item
-    bank_code: str | None  # None: refused
+    bank_code: str | None  # None: refused, or held when the reason is NO_VALID_CONTRACT
     reason_code: str | None
+
+    @property
+    def held(self) -> bool:
+        """No valid contract: keep the payment until there is one, never send it elsewhere."""
+        return self.reason_code == NO_VALID_CONTRACT
 
 
 def route(item: Item, card: Mapping[str, Any] | None, contracts: dict[str, tuple[dt.date, dt.date]],
@@ -44,3 +53,9 @@ def route(item: Item, card: Mapping[str, Any] | None, contracts: dict[str, tuple
     if period is None or not period[0] <= on <= period[1]:
         return Route(item, None, NO_VALID_CONTRACT)
     return Route(item, card["bank_code"], None)
+
+
+def recently_changed(card: Mapping[str, Any], on: dt.date, days: int) -> bool:
+    """A card changed within ``days`` before a payment is a red flag (卡片变更后随即发放)."""
+    changed = card.get("changed_at")
+    return changed is not None and (on - changed.date()).days <= days

@@ -1,4 +1,4 @@
-"""Banking use cases: route an order's items to banks (or refuse them), settle the banks' feedback."""
+"""Banking use cases: route an order's items to banks (refuse, hold or send), settle the banks' feedback."""
 
 from __future__ import annotations
 
@@ -12,72 +12,124 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.banking import tables
-from services.banking.domain import Route, route
+from services.banking.domain import ALREADY_PAID, NO_ACTIVE_CARD, Route, recently_changed, route
 from shared.events import topics
 from shared.events.envelope import Envelope
 from shared.events.payloads import (
+    AlertRaised,
     BankFeedbackReported,
     InstructionIssued,
+    Item,
+    OrderAccepted,
     PayeeLine,
     PaymentOrdered,
     PaymentResult,
     PaymentSettled,
 )
+from shared.masking import mask_card, mask_id
 from shared.service import Runtime
 
 log = logging.getLogger(__name__)
-ORD = tables.orders
+ORD, PAY = tables.orders, tables.payments
 
 
 async def on_payment_ordered(rt: Runtime, session: AsyncSession, env: Envelope[PaymentOrdered]) -> None:
     """Check every payee against the card registry and contracts; instruct banks; settle refusals at once."""
     c = env.payload
-    await session.execute(pg_insert(ORD).values(
+    new = (await session.execute(pg_insert(ORD).values(
         order_id=c.order_id, batch_id=c.batch_id, program_code=c.program_code, department_code=c.department_code,
-        period=c.period, township_code=c.township_code, bank_code=c.bank_code, chunk_count=c.chunk_count,
-        item_count=c.order_item_count, amount_fen=c.order_amount_fen).on_conflict_do_nothing())
-    cards = {r["card_number"]: dict(r) for r in (await session.execute(select(tables.cards).where(
-        tables.cards.c.card_number.in_([i.card_number for i in c.items])))).mappings()}
-    contracts = {r.bank_code: (r.valid_from, r.valid_to) for r in (await session.execute(select(tables.contracts)))}
+        period=c.period, township_code=c.township_code, bank_code=c.bank_code, attempt=c.attempt,
+        chunk_count=c.chunk_count, item_count=c.order_item_count, amount_fen=c.order_amount_fen,
+    ).on_conflict_do_nothing().returning(ORD.c.order_id))).scalar()
+    if new:
+        await rt.emit(session, topics.ORDER_ACCEPTED, c.order_id, [OrderAccepted(order_id=c.order_id)],
+                      c.batch_id, str(env.event_id))
+    routes = await _routes(session, c)
     today = dt.date.today()
-    routes = [route(i, cards.get(i.card_number), contracts, today) for i in c.items]
+    days = rt.settings.card_change_alert_days  # type: ignore[attr-defined]
     by_bank: dict[str, list[Route]] = defaultdict(list)
-    refused = [r for r in routes if r.bank_code is None]
-    for r in routes:
+    rows: list[dict[str, Any]] = []
+    alerts = []
+    for r, card in routes:
+        base = {"item_id": r.item.item_id, "attempt": c.attempt, "order_id": c.order_id, "name": r.item.name,
+                "card_number": r.item.card_number, "amount_fen": r.item.amount_fen}
         if r.bank_code is not None:
             by_bank[r.bank_code].append(r)
-    rows: list[dict[str, Any]] = []
-    instructions = []
+            if card is not None and recently_changed(card, today, days):
+                alerts.append(AlertRaised(
+                    alert_id=f"card-change:{r.item.item_id}:{c.attempt}", kind="CARD_CHANGED_BEFORE_PAYMENT",
+                    subject=mask_id(r.item.id_number), detail=f"card {mask_card(r.item.card_number)} changed on "
+                    f"{card['changed_at']:%Y-%m-%d}, paid by order {c.order_id}"))
+        else:
+            rows.append(base | {"bank_code": card["bank_code"] if card else c.bank_code, "instruction_id": None,
+                                "outcome": "held" if r.held else "refused", "reason_code": r.reason_code})
     for bank, rs in sorted(by_bank.items()):
-        instruction_id = f"{c.order_id}-{c.chunk_index}-{bank}"
-        lines = tuple(PayeeLine(item_id=r.item.item_id, name=r.item.name, card_number=r.item.card_number,
-                                amount_fen=r.item.amount_fen) for r in rs)
-        instructions.append(InstructionIssued(
-            instruction_id=instruction_id, order_id=c.order_id, bank_code=bank, chunk_index=0, chunk_count=1,
-            lines=lines, item_count=len(lines), amount_fen=sum(x.amount_fen for x in lines)))
-        rows += [{"item_id": r.item.item_id, "order_id": c.order_id, "instruction_id": instruction_id,
-                  "bank_code": bank, "card_number": r.item.card_number, "amount_fen": r.item.amount_fen}
-                 for r in rs]
-    rows += [{"item_id": r.item.item_id, "order_id": c.order_id, "instruction_id": None, "bank_code": c.bank_code,
-              "card_number": r.item.card_number, "amount_fen": r.item.amount_fen, "outcome": "refused",
-              "reason_code": r.reason_code} for r in refused]
-    await session.execute(insert(tables.payments), [{"outcome": None, "reason_code": None} | r for r in rows])
-    for ins in instructions:
-        await rt.emit(session, topics.INSTRUCTION_ISSUED, ins.bank_code, [ins], c.batch_id, str(env.event_id))
+        lines = [PayeeLine(item_id=r.item.item_id, attempt=c.attempt, name=r.item.name,
+                           card_number=r.item.card_number, amount_fen=r.item.amount_fen) for r in rs]
+        ins = await instruct(rt, session, f"{c.order_id}-{c.attempt}-{c.chunk_index}-{bank}", c.order_id, bank,
+                              lines, c.batch_id, str(env.event_id))
+        rows += [line_row(x, c.order_id, bank, ins) for x in lines]
+    await session.execute(insert(PAY), rows)
+    if alerts:
+        await rt.emit(session, topics.ALERT_RAISED, c.order_id, alerts, c.batch_id, str(env.event_id))
+    refused = [r for r, _ in routes if r.bank_code is None and not r.held]
     if refused:
         log.warning("order %s chunk %d: %d payee(s) refused", c.order_id, c.chunk_index, len(refused))
-        results = [PaymentResult(item_id=r.item.item_id, outcome="refused", reason_code=r.reason_code,
-                                 amount_fen=r.item.amount_fen) for r in refused]
-        await _settle(rt, session, c.order_id, f"{c.order_id}-{c.chunk_index}-refused", results, str(env.event_id))
+        await _settle(rt, session, c.order_id, f"{c.order_id}-{c.attempt}-{c.chunk_index}-refused", [
+            PaymentResult(item_id=r.item.item_id, attempt=c.attempt, outcome="refused", reason_code=r.reason_code,
+                          amount_fen=r.item.amount_fen) for r in refused], str(env.event_id))
+
+
+async def _routes(session: AsyncSession, c: PaymentOrdered) -> list[tuple[Route, dict[str, Any] | None]]:
+    """Route each item; a re-issue (attempt > 1) goes to the person's current active card, never twice."""
+    contracts = {r.bank_code: (r.valid_from, r.valid_to) for r in (await session.execute(select(tables.contracts)))}
+    today = dt.date.today()
+    if c.attempt == 1:
+        cards = {r["card_number"]: dict(r) for r in (await session.execute(select(tables.cards).where(
+            tables.cards.c.card_number.in_([i.card_number for i in c.items])))).mappings()}
+        return [(route(i, cards.get(i.card_number), contracts, today), cards.get(i.card_number)) for i in c.items]
+    paid = set((await session.execute(select(PAY.c.item_id).where(
+        PAY.c.item_id.in_([i.item_id for i in c.items]), PAY.c.outcome == "credited"))).scalars())
+    active = {r["id_number"]: dict(r) for r in (await session.execute(select(tables.cards).where(
+        tables.cards.c.id_number.in_([i.id_number for i in c.items]), tables.cards.c.status == "active")
+    )).mappings()}
+    out: list[tuple[Route, dict[str, Any] | None]] = []
+    for i in c.items:
+        card = active.get(i.id_number)
+        if i.item_id in paid:
+            out.append((Route(i, None, ALREADY_PAID), None))
+        elif card is None:
+            out.append((Route(i, None, NO_ACTIVE_CARD), None))
+        else:
+            moved = Item(**(i.model_dump() | {"card_number": card["card_number"]}))
+            out.append((route(moved, card, contracts, today), card))
+    return out
+
+
+def line_row(x: PayeeLine, order_id: str, bank: str, instruction_id: str) -> dict[str, Any]:
+    return {"item_id": x.item_id, "attempt": x.attempt, "order_id": order_id, "name": x.name,
+            "card_number": x.card_number, "amount_fen": x.amount_fen, "bank_code": bank,
+            "instruction_id": instruction_id, "outcome": None, "reason_code": None}
+
+
+async def instruct(rt: Runtime, session: AsyncSession, instruction_id: str, order_id: str, bank: str,
+                    lines: list[PayeeLine], correlation: str, causation: str | None) -> str:
+    await session.execute(insert(tables.instructions).values(instruction_id=instruction_id, order_id=order_id,
+                                                             bank_code=bank))
+    await rt.emit(session, topics.INSTRUCTION_ISSUED, order_id, [InstructionIssued(
+        instruction_id=instruction_id, order_id=order_id, bank_code=bank, chunk_index=0, chunk_count=1,
+        lines=tuple(lines), item_count=len(lines), amount_fen=sum(x.amount_fen for x in lines))],
+        correlation, causation)
+    return instruction_id
 
 
 _APPLY = text("""
 UPDATE payments SET outcome = v.outcome, reason_code = v.reason
-FROM unnest(CAST(:ids AS text[]), CAST(:outcomes AS text[]), CAST(:reasons AS text[]), CAST(:amounts AS bigint[]))
-     AS v(item_id, outcome, reason, amount)
-WHERE payments.item_id = v.item_id AND payments.outcome IS NULL AND payments.instruction_id = :instruction
-  AND payments.amount_fen = v.amount
-RETURNING payments.item_id, payments.outcome, payments.reason_code, payments.amount_fen
+FROM unnest(CAST(:ids AS text[]), CAST(:attempts AS int[]), CAST(:outcomes AS text[]), CAST(:reasons AS text[]),
+            CAST(:amounts AS bigint[])) AS v(item_id, attempt, outcome, reason, amount)
+WHERE payments.item_id = v.item_id AND payments.attempt = v.attempt AND payments.outcome IS NULL
+  AND payments.order_id = :order AND payments.amount_fen = v.amount
+RETURNING payments.item_id, payments.attempt, payments.outcome, payments.reason_code, payments.amount_fen
 """)
 
 
@@ -85,16 +137,16 @@ async def on_bank_feedback(rt: Runtime, session: AsyncSession, env: Envelope[Ban
     """Reconcile a bank's answer: each pending payment is settled once; anything else is reported."""
     f = env.payload
     applied = (await session.execute(_APPLY, {
-        "ids": [r.item_id for r in f.results], "outcomes": [r.outcome for r in f.results],
-        "reasons": [r.reason_code for r in f.results], "amounts": [r.amount_fen for r in f.results],
-        "instruction": f.instruction_id})).all()
+        "ids": [r.item_id for r in f.results], "attempts": [r.attempt for r in f.results],
+        "outcomes": [r.outcome for r in f.results], "reasons": [r.reason_code for r in f.results],
+        "amounts": [r.amount_fen for r in f.results], "order": f.order_id})).all()
     if len(applied) != len(f.results):
-        log.error("bank %s feedback %s: %d result(s) did not match a pending payment of the same amount",
-                  f.bank_code, f.instruction_id, len(f.results) - len(applied))
-    results = [PaymentResult(item_id=a.item_id, outcome=a.outcome, reason_code=a.reason_code,
+        log.info("bank %s feedback %s: %d result(s) already settled or not matching a pending payment",
+                 f.bank_code, f.instruction_id, len(f.results) - len(applied))
+    results = [PaymentResult(item_id=a.item_id, attempt=a.attempt, outcome=a.outcome, reason_code=a.reason_code,
                              amount_fen=a.amount_fen) for a in applied]
     if results:
-        await _settle(rt, session, f.order_id, f.instruction_id, results, str(env.event_id))
+        await _settle(rt, session, f.order_id, f"{f.instruction_id}@{env.event_id}", results, str(env.event_id))
 
 
 async def _settle(rt: Runtime, session: AsyncSession, order_id: str, settlement_id: str,

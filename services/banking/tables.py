@@ -1,4 +1,17 @@
-from sqlalchemy import BigInteger, Column, Date, DateTime, Integer, String, Table, func
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Date,
+    DateTime,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+    text,
+)
 
 from shared.audit import add_audit_table
 from shared.db import new_metadata
@@ -27,8 +40,28 @@ cards = Table(
     Column("id_number", String(18), nullable=False, index=True),
     Column("name", String(100), nullable=False),
     Column("bank_code", String(20), nullable=False),
+    # active (the person's one subsidy card) | inactive | frozen | closed | replaced
     Column("status", String(20), nullable=False, server_default="active"),
     Column("registered_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("changed_at", DateTime(timezone=True), nullable=True),
+)
+# one active subsidy card per person (一人一卡)
+Index("uq_cards_one_active_per_person", cards.c.id_number, unique=True, postgresql_where=text("status = 'active'"))
+
+card_changes = Table(
+    "card_changes", metadata,
+    Column("request_id", String(40), primary_key=True),
+    Column("id_number", String(18), nullable=False),
+    Column("old_card", String(19), nullable=True),
+    Column("new_card", String(19), nullable=False),
+    Column("bank_code", String(20), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("status", String(10), nullable=False, server_default="pending"),  # pending | approved | rejected
+    Column("requested_by", String(100), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("decided_by", String(100), nullable=True),
+    Column("decided_at", DateTime(timezone=True), nullable=True),
+    Column("decision_reason", Text, nullable=True),
 )
 
 orders = Table(
@@ -40,6 +73,7 @@ orders = Table(
     Column("period", String(7), nullable=False),
     Column("township_code", String(12), nullable=False),
     Column("bank_code", String(20), nullable=False),
+    Column("attempt", Integer, nullable=False, server_default="1"),
     Column("chunk_count", Integer, nullable=False),
     Column("item_count", BigInteger, nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
@@ -49,15 +83,29 @@ orders = Table(
     _counter("failed_fen"),
 )
 
+instructions = Table(
+    "instructions", metadata,
+    Column("instruction_id", String(140), primary_key=True),
+    Column("order_id", String(80), nullable=False, index=True),
+    Column("bank_code", String(20), nullable=False),
+    Column("sends", Integer, nullable=False, server_default="1"),
+    Column("last_sent_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
 payments = Table(
     "payments", metadata,
-    Column("item_id", String(60), primary_key=True),
+    Column("item_id", String(60), nullable=False),
+    Column("attempt", Integer, nullable=False, server_default="1"),
     Column("order_id", String(80), nullable=False, index=True),
-    Column("instruction_id", String(120), nullable=True),
+    Column("instruction_id", String(140), nullable=True, index=True),
     Column("bank_code", String(20), nullable=False),
+    Column("name", String(100), nullable=False),
     Column("card_number", String(19), nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
-    # NULL while at the bank; credited | failed | refused (never sent)
+    # NULL while at the bank; credited | failed | refused (never sent) | held (no valid contract yet)
     Column("outcome", String(10), nullable=True),
     Column("reason_code", String(40), nullable=True),
+    PrimaryKeyConstraint("item_id", "attempt"),
 )
+# never paid twice: one credited payment per item, whatever the attempt
+Index("uq_payments_credited_once", payments.c.item_id, unique=True, postgresql_where=text("outcome = 'credited'"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Header
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import insert
 
@@ -14,6 +15,7 @@ from shared.audit import record
 from shared.auth import CurrentPrincipal, Principal, Role, require
 from shared.events import topics
 from shared.events.payloads import ComplaintFiled
+from shared.idempotency import remember, replay
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["complaint"])
@@ -29,9 +31,15 @@ class ComplaintIn(BaseModel):
 
 
 async def _file(rt: RuntimeDep, body: ComplaintIn, channel: Literal["hotline", "public_form"],
-                who: Principal | None) -> dict[str, str]:
+                who: Principal | None, key: str | None) -> JSONResponse:
     cid = "C" + uuid.uuid4().hex[:15].upper()
+    answer = {"complaint_id": cid, "status": "filed", "message": "已受理，请保存受理编号以便查询"}
     async with rt.db.transaction() as session:
+        if key:
+            earlier = await replay(session, tables.idempotency, f"{channel}:{key}", body.model_dump())
+            if earlier is not None:
+                return JSONResponse(earlier[1], status_code=earlier[0])
+            await remember(session, tables.idempotency, f"{channel}:{key}", 201, answer)
         await session.execute(insert(tables.complaints).values(complaint_id=cid, channel=channel,
                                                                **body.model_dump()))
         if who is not None:
@@ -40,17 +48,19 @@ async def _file(rt: RuntimeDep, body: ComplaintIn, channel: Literal["hotline", "
             complaint_id=cid, channel=channel, category=body.category, program_code=body.program_code,
             township_code=body.township_code, summary=body.content[:200])], cid)
     rt.nudge()
-    return {"complaint_id": cid, "status": "filed", "message": "已受理，请保存受理编号以便查询"}
+    return JSONResponse(answer, status_code=201)
 
 
 @router.post("/complaints", status_code=201)
-async def hotline_intake(body: ComplaintIn, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, str]:
-    """Hotline staff record a complaint (12345 / 监督举报电话)."""
+async def hotline_intake(body: ComplaintIn, who: CurrentPrincipal, rt: RuntimeDep,
+                         idempotency_key: str | None = Header(default=None)) -> JSONResponse:
+    """Hotline staff record a complaint (12345 / 监督举报电话). Send an Idempotency-Key to retry safely."""
     require(who, Role.HOTLINE, Role.FINANCE)
-    return await _file(rt, body, "hotline", who)
+    return await _file(rt, body, "hotline", who, idempotency_key)
 
 
 @router.post("/public/complaints", status_code=201)
-async def public_form(body: ComplaintIn, rt: RuntimeDep) -> dict[str, str]:
-    """Anyone may file a complaint or report through the public form."""
-    return await _file(rt, body, "public_form", None)
+async def public_form(body: ComplaintIn, rt: RuntimeDep,
+                      idempotency_key: str | None = Header(default=None)) -> JSONResponse:
+    """Anyone may file a complaint or report through the public form (Idempotency-Key: retry safely)."""
+    return await _file(rt, body, "public_form", None, idempotency_key)

@@ -2,11 +2,13 @@ from sqlalchemy import Column, DateTime, String, Table, Text, func
 
 from shared.audit import add_audit_table
 from shared.db import new_metadata
+from shared.idempotency import add_idempotency_table
 from shared.messaging.tables import add_messaging_tables
 
 metadata = new_metadata()
 outbox, inbox = add_messaging_tables(metadata)
 audit = add_audit_table(metadata)
+idempotency = add_idempotency_table(metadata)
 
 complaints = Table(
     "complaints", metadata,

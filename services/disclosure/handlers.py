@@ -84,12 +84,15 @@ async def close_due_windows(rt: Runtime) -> None:
         await asyncio.sleep(1)
 
 
+# approved -> paid | unpaid; unpaid -> paid when a re-issue is credited; paid is final
 _APPLY = text("""
 UPDATE roster SET status = CASE WHEN v.outcome = 'credited' THEN 'paid' ELSE 'unpaid' END,
                   reason_code = v.reason
-FROM unnest(CAST(:ids AS text[]), CAST(:outcomes AS text[]), CAST(:reasons AS text[])) AS v(item_id, outcome, reason)
-WHERE roster.item_id = v.item_id AND roster.status = 'approved'
-RETURNING roster.status, roster.amount_fen
+FROM unnest(CAST(:ids AS text[]), CAST(:outcomes AS text[]), CAST(:reasons AS text[])) AS v(item_id, outcome, reason),
+     (SELECT item_id, status FROM roster WHERE item_id = ANY(CAST(:ids AS text[])) FOR UPDATE) AS old
+WHERE roster.item_id = v.item_id AND old.item_id = roster.item_id
+  AND (roster.status = 'approved' OR (roster.status = 'unpaid' AND v.outcome = 'credited'))
+RETURNING old.status AS before, roster.status, roster.amount_fen
 """)
 
 
@@ -101,16 +104,19 @@ async def on_payment_settled(rt: Runtime, session: AsyncSession, env: Envelope[P
         "reasons": [r.reason_code for r in s.results]})).all()
     paid = [a.amount_fen for a in applied if a.status == "paid"]
     unpaid = [a.amount_fen for a in applied if a.status == "unpaid"]
+    repaid = [a.amount_fen for a in applied if a.before == "unpaid"]  # re-issued and now credited
     w = (await session.execute(update(W).where(W.c.batch_id == s.batch_id).values(
         paid_count=W.c.paid_count + len(paid), paid_fen=W.c.paid_fen + sum(paid),
-        unpaid_count=W.c.unpaid_count + len(unpaid), unpaid_fen=W.c.unpaid_fen + sum(unpaid),
+        unpaid_count=W.c.unpaid_count + len(unpaid) - len(repaid),
+        unpaid_fen=W.c.unpaid_fen + sum(unpaid) - sum(repaid),
         reported_credited_count=W.c.reported_credited_count + s.credited_count,
         reported_credited_fen=W.c.reported_credited_fen + s.credited_fen,
     ).returning(*W.c))).mappings().first()
     if w is None:
         raise LookupError(f"settlement for unknown batch {s.batch_id}")
-    if w["status"] == "closed" and w["paid_count"] + w["unpaid_count"] >= w["approved_count"]:
-        await _publish_roster(rt, session, dict(w), str(env.event_id))
+    complete = w["paid_count"] + w["unpaid_count"] >= w["approved_count"]
+    if complete and (w["status"] == "closed" or (w["status"] == "published" and repaid)):
+        await _publish_roster(rt, session, dict(w), str(env.event_id))  # a re-issue updates the paid roster
 
 
 async def _publish_roster(rt: Runtime, session: AsyncSession, w: dict[str, Any], causation: str | None) -> None:

@@ -4,6 +4,7 @@ from services.supervision import api, handlers, tables
 from shared.events import topics
 from shared.events.envelope import DeadLettered
 from shared.events.payloads import (
+    AlertRaised,
     BatchSubmitted,
     ComplaintFiled,
     ItemsCleared,
@@ -36,5 +37,6 @@ def app() -> FastAPI:
             Subscription(topics.ROSTER_PUBLISHED, RosterPublished, handlers.on_roster_published),
             Subscription(topics.COMPLAINT_FILED, ComplaintFiled, handlers.on_complaint_filed),
             Subscription(topics.DEAD_LETTER, DeadLettered, handlers.on_dead_lettered),
+            Subscription(topics.ALERT_RAISED, AlertRaised, handlers.on_alert_raised),
         ],
     ))

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import func
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision import tables
 from shared.events.envelope import DeadLettered, Envelope
 from shared.events.payloads import (
+    AlertRaised,
     BatchSubmitted,
     ComplaintFiled,
     Item,
@@ -26,7 +28,8 @@ L = tables.ledger
 _IDENTITY = ("batch_id", "program_code", "department_code", "township_code", "period", "amount_fen")
 
 
-async def _upsert(session: AsyncSession, rows: list[dict[str, Any]], stage: tuple[str, ...]) -> None:
+async def _upsert(session: AsyncSession, rows: list[dict[str, Any]], stage: tuple[str, ...],
+                  newer_attempt: bool = False) -> None:
     """Insert item rows or fill in the stage columns (and identity columns still empty)."""
     if not rows:
         return
@@ -35,7 +38,9 @@ async def _upsert(session: AsyncSession, rows: list[dict[str, Any]], stage: tupl
     for c in ("id_number", "card_number"):
         if c in rows[0]:
             fill[c] = stmt.excluded[c]
-    await session.execute(stmt.on_conflict_do_update(index_elements=["item_id"], set_=fill), rows)
+    # a first attempt's failure arriving after the re-issue's credit must not overwrite it
+    where = (func.coalesce(L.c.outcome_attempt, 0) <= stmt.excluded.outcome_attempt) if newer_attempt else None
+    await session.execute(stmt.on_conflict_do_update(index_elements=["item_id"], set_=fill, where=where), rows)
 
 
 def _head(p: Any) -> dict[str, Any]:
@@ -73,8 +78,9 @@ async def on_payment_ordered(rt: Runtime, session: AsyncSession, env: Envelope[P
 async def on_payment_settled(rt: Runtime, session: AsyncSession, env: Envelope[PaymentSettled]) -> None:
     h = _head(env.payload)
     await _upsert(session, [{**h, "item_id": r.item_id, "amount_fen": r.amount_fen, "outcome": r.outcome,
-                             "outcome_code": r.reason_code} for r in env.payload.results],
-                  ("outcome", "outcome_code"))
+                             "outcome_code": r.reason_code, "outcome_attempt": r.attempt}
+                            for r in env.payload.results],
+                  ("outcome", "outcome_code", "outcome_attempt"), newer_attempt=True)
 
 
 async def on_payment_completed(rt: Runtime, session: AsyncSession, env: Envelope[PaymentCompleted]) -> None:
@@ -105,6 +111,11 @@ async def on_dead_lettered(rt: Runtime, session: AsyncSession, env: Envelope[Dea
     p = env.payload
     await _alert(session, f"dlq:{env.event_id}", "dead_letter", f"{p.original_topic}@{p.consumer_group}",
                  p.reason[:1000])
+
+
+async def on_alert_raised(rt: Runtime, session: AsyncSession, env: Envelope[AlertRaised]) -> None:
+    p = env.payload
+    await _alert(session, p.alert_id, p.kind, p.subject, p.detail)
 
 
 async def _alert(session: AsyncSession, alert_id: str, kind: str, subject: str, detail: str) -> None:

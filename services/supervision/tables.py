@@ -25,6 +25,7 @@ ledger = Table(
     Column("ordered", Boolean, nullable=False, server_default="false"),
     Column("outcome", String(10), nullable=True),
     Column("outcome_code", String(40), nullable=True),
+    Column("outcome_attempt", BigInteger, nullable=True),  # a re-issue's result replaces the first one's
 )
 
 rosters = Table(

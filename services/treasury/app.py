@@ -2,7 +2,7 @@ from fastapi import FastAPI
 
 from services.treasury import api, handlers, tables
 from shared.events import topics
-from shared.events.payloads import ItemsCleared, PaymentCompleted, PaymentOrdered, PaymentSettled
+from shared.events.payloads import ItemsCleared, OrderAccepted, PaymentCompleted, PaymentOrdered, PaymentSettled
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
 from shared.settings import ServiceSettings
@@ -19,6 +19,7 @@ def app() -> FastAPI:
         subscriptions=[
             Subscription(topics.ITEMS_CLEARED, ItemsCleared, handlers.on_items_cleared),
             Subscription(topics.PAYMENT_SETTLED, PaymentSettled, handlers.on_payment_settled),
+            Subscription(topics.ORDER_ACCEPTED, OrderAccepted, handlers.on_order_accepted),
         ],
         publishes=[(topics.PAYMENT_ORDERED, PaymentOrdered), (topics.PAYMENT_COMPLETED, PaymentCompleted)],
     ))

@@ -4,21 +4,38 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from typing import Literal
+from typing import Literal, Protocol
 
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.treasury import tables
+from services.treasury.quota import release, reserve
 from shared.events import topics
 from shared.events.envelope import Envelope
-from shared.events.payloads import Item, ItemsCleared, PaymentCompleted, PaymentOrdered, PaymentSettled
+from shared.events.payloads import (
+    Item,
+    ItemsCleared,
+    OrderAccepted,
+    PaymentCompleted,
+    PaymentOrdered,
+    PaymentSettled,
+)
 from shared.money import fen_to_yuan
 from shared.service import Runtime
 from shared.web import chunks
 
 log = logging.getLogger(__name__)
+
+
+class BatchHead(Protocol):
+    batch_id: str
+    program_code: str
+    department_code: str
+    period: str
+    township_code: str
+
 CHUNK = 1000
 INTAKE, ORD = tables.intake, tables.orders
 
@@ -50,7 +67,7 @@ async def _order_batch(rt: Runtime, session: AsyncSession, c: ItemsCleared, caus
         order_id = f"{c.batch_id}-{bank}"
         amount = sum(i.amount_fen for i in bank_items)
         hold = "control totals of the batch do not match its items" if mismatch else None
-        if hold is None and not await _reserve(session, c.program_code, int(c.period[:4]), amount):
+        if hold is None and not await reserve(session, order_id, c.program_code, int(c.period[:4]), amount):
             hold = f"quota (指标) of {c.program_code} {c.period[:4]} cannot cover {fen_to_yuan(amount)} yuan"
         await session.execute(insert(ORD).values(
             order_id=order_id, batch_id=c.batch_id, program_code=c.program_code, period=c.period, bank_code=bank,
@@ -58,31 +75,29 @@ async def _order_batch(rt: Runtime, session: AsyncSession, c: ItemsCleared, caus
         if hold:
             log.warning("order %s held: %s", order_id, hold)
             continue
-        await session.execute(insert(tables.order_items), [
-            {"item_id": i.item_id, "order_id": order_id, "amount_fen": i.amount_fen} for i in bank_items])
-        parts = chunks(bank_items, CHUNK)
-        await rt.emit(session, topics.PAYMENT_ORDERED, order_id, [PaymentOrdered(
-            batch_id=c.batch_id, program_code=c.program_code, department_code=c.department_code, period=c.period,
-            township_code=c.township_code, chunk_index=n, chunk_count=len(parts), order_id=order_id,
-            bank_code=bank, order_item_count=len(bank_items), order_amount_fen=amount, items=tuple(p),
-            item_count=len(p), amount_fen=sum(i.amount_fen for i in p)) for n, p in enumerate(parts)],
-            c.batch_id, causation)
+        await send_order(rt, session, order_id, c, bank, bank_items, 1, causation)
 
 
-async def _reserve(session: AsyncSession, program: str, year: int, amount: int) -> bool:
-    """Reserve quota atomically: concurrent orders can never overspend it."""
-    got = await session.execute(text(
-        "UPDATE quotas SET reserved_fen = reserved_fen + :amt "
-        "WHERE program_code = :p AND year = :y AND total_fen - reserved_fen >= :amt RETURNING 1"),
-        {"amt": amount, "p": program, "y": year})
-    return got.scalar() is not None
+async def send_order(rt: Runtime, session: AsyncSession, order_id: str, head: BatchHead, bank: str,
+                     items: list[Item], attempt: int, causation: str | None) -> None:
+    """Record the order's items and publish the order in chunks (its reservation is already made)."""
+    await session.execute(insert(tables.order_items), [
+        {"item_id": i.item_id, "order_id": order_id, "attempt": attempt, "amount_fen": i.amount_fen} for i in items])
+    parts = chunks(items, CHUNK)
+    amount = sum(i.amount_fen for i in items)
+    await rt.emit(session, topics.PAYMENT_ORDERED, order_id, [PaymentOrdered(
+        batch_id=head.batch_id, program_code=head.program_code, department_code=head.department_code,
+        period=head.period, township_code=head.township_code, chunk_index=n, chunk_count=len(parts),
+        order_id=order_id, bank_code=bank, attempt=attempt, order_item_count=len(items), order_amount_fen=amount,
+        items=tuple(p), item_count=len(p), amount_fen=sum(i.amount_fen for i in p)) for n, p in enumerate(parts)],
+        head.batch_id, causation)
 
 
 _APPLY = text("""
 UPDATE order_items SET outcome = CASE WHEN v.outcome = 'credited' THEN 'credited' ELSE 'returned' END,
                        reason_code = v.reason
 FROM unnest(CAST(:ids AS text[]), CAST(:outcomes AS text[]), CAST(:reasons AS text[])) AS v(item_id, outcome, reason)
-WHERE order_items.item_id = v.item_id AND order_items.outcome IS NULL
+WHERE order_items.order_id = :order AND order_items.item_id = v.item_id AND order_items.outcome IS NULL
 RETURNING order_items.outcome, order_items.amount_fen
 """)
 
@@ -92,7 +107,7 @@ async def on_payment_settled(rt: Runtime, session: AsyncSession, env: Envelope[P
     s = env.payload
     applied = (await session.execute(_APPLY, {
         "ids": [r.item_id for r in s.results], "outcomes": [r.outcome for r in s.results],
-        "reasons": [r.reason_code for r in s.results]})).all()
+        "reasons": [r.reason_code for r in s.results], "order": s.order_id})).all()
     ok = [a.amount_fen for a in applied if a.outcome == "credited"]
     back = [a.amount_fen for a in applied if a.outcome == "returned"]
     order = (await session.execute(update(ORD).where(ORD.c.order_id == s.order_id).values(
@@ -103,10 +118,8 @@ async def on_payment_settled(rt: Runtime, session: AsyncSession, env: Envelope[P
     if order is None:
         raise LookupError(f"settlement for unknown order {s.order_id}")
     if back:
-        await session.execute(text(
-            "UPDATE quotas SET reserved_fen = reserved_fen - :amt WHERE program_code = :p AND year = :y"),
-            {"amt": sum(back), "p": order["program_code"], "y": int(order["period"][:4])})
-    if order["status"] == "ordered" and order["settled_count"] == order["item_count"]:
+        await release(session, s.order_id, order["program_code"], int(order["period"][:4]), sum(back))
+    if order["status"] in ("ordered", "sent") and order["settled_count"] == order["item_count"]:
         status: Literal["completed", "partly_returned", "returned"] = ("completed" if order["returned_count"] == 0 else
                   "returned" if order["credited_count"] == 0 else "partly_returned")
         await session.execute(update(ORD).where(ORD.c.order_id == s.order_id).values(status=status))
@@ -117,3 +130,9 @@ async def on_payment_settled(rt: Runtime, session: AsyncSession, env: Envelope[P
             credited_count=order["credited_count"], credited_fen=order["credited_fen"],
             returned_count=order["returned_count"], returned_fen=order["returned_fen"])],
             order["batch_id"], str(env.event_id))
+
+
+async def on_order_accepted(rt: Runtime, session: AsyncSession, env: Envelope[OrderAccepted]) -> None:
+    """Banking has the order: ordered -> sent."""
+    await session.execute(update(ORD).where(ORD.c.order_id == env.payload.order_id, ORD.c.status == "ordered")
+                          .values(status="sent"))

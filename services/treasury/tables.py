@@ -1,25 +1,50 @@
-from sqlalchemy import BigInteger, Column, DateTime, Integer, Numeric, PrimaryKeyConstraint, String, Table, func
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    func,
+    text,
+)
 
 from shared.audit import add_audit_table
 from shared.db import new_metadata
+from shared.idempotency import add_idempotency_table
 from shared.messaging.tables import add_messaging_tables
 
 metadata = new_metadata()
 outbox, inbox = add_messaging_tables(metadata)
 audit = add_audit_table(metadata)
+idempotency = add_idempotency_table(metadata)
 
 
 def _counter(name: str) -> Column[int]:
     return Column(name, BigInteger, nullable=False, server_default="0")
 
 
+# 指标 per program, year and funding level (central / provincial / prefecture / county)
 quotas = Table(
     "quotas", metadata,
     Column("program_code", String(40), nullable=False),
     Column("year", Integer, nullable=False),
+    Column("level", String(12), nullable=False),
     Column("total_fen", BigInteger, nullable=False),
     _counter("reserved_fen"),
-    PrimaryKeyConstraint("program_code", "year"),
+    PrimaryKeyConstraint("program_code", "year", "level"),
+)
+
+# what each order reserved from each level, so that returns give back to the level they came from
+order_quota = Table(
+    "order_quota", metadata,
+    Column("order_id", String(80), nullable=False),
+    Column("level", String(12), nullable=False),
+    Column("reserved_fen", BigInteger, nullable=False),
+    PrimaryKeyConstraint("order_id", "level"),
 )
 
 intake = Table(
@@ -55,9 +80,10 @@ orders = Table(
     Column("program_code", String(40), nullable=False),
     Column("period", String(7), nullable=False),
     Column("bank_code", String(20), nullable=False),
+    Column("attempt", Integer, nullable=False, server_default="1"),
     Column("item_count", BigInteger, nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
-    # held (no quota / totals mismatch) | ordered | completed | partly_returned | returned
+    # held (no quota / totals mismatch) | ordered | sent | completed | partly_returned | returned
     Column("status", String(20), nullable=False),
     Column("hold_reason", String(300), nullable=True),
     _counter("settled_count"),
@@ -70,9 +96,15 @@ orders = Table(
 
 order_items = Table(
     "order_items", metadata,
-    Column("item_id", String(60), primary_key=True),
-    Column("order_id", String(80), nullable=False, index=True),
+    Column("order_id", String(80), nullable=False),
+    Column("item_id", String(60), nullable=False, index=True),
+    Column("attempt", Integer, nullable=False, server_default="1"),
     Column("amount_fen", BigInteger, nullable=False),
-    Column("outcome", String(10), nullable=True),
+    Column("outcome", String(10), nullable=True),  # NULL at the bank; credited | returned (退回)
     Column("reason_code", String(40), nullable=True),
+    Column("reissued_at", DateTime(timezone=True), nullable=True),
+    PrimaryKeyConstraint("order_id", "item_id"),
 )
+# never paid twice: at most one credited row per item, whatever the attempt
+Index("uq_order_items_credited_once", order_items.c.item_id, unique=True,
+      postgresql_where=text("outcome = 'credited'"))

@@ -42,6 +42,7 @@ Outcome = Literal["credited", "failed", "refused"]
 
 class PaymentResult(_Frozen):
     item_id: str
+    attempt: int = 1
     outcome: Outcome
     reason_code: str | None = None
     amount_fen: int
@@ -136,11 +137,12 @@ class ItemsCleared(_BatchChunk):
 
 
 class PaymentOrdered(_BatchChunk):
-    """国库集中支付 order for one agency bank, in chunks."""
+    """国库集中支付 order for one agency bank, in chunks; attempt 2 is the one re-issue of returned items."""
 
     event_type: ClassVar[str] = "treasury.payment.ordered"
     order_id: str
     bank_code: str
+    attempt: int = 1
     order_item_count: int
     order_amount_fen: int
     items: tuple[Item, ...]
@@ -155,6 +157,7 @@ class PaymentOrdered(_BatchChunk):
 
 class PayeeLine(_Frozen):
     item_id: str
+    attempt: int = 1
     name: str
     card_number: str
     amount_fen: int
@@ -214,6 +217,23 @@ class PaymentSettled(_Results):
     period: str
     township_code: str
     bank_code: str
+
+
+class OrderAccepted(Event):
+    """Banking has the order (its first chunk): treasury marks it sent."""
+
+    event_type: ClassVar[str] = "banking.order.accepted"
+    order_id: str
+
+
+class AlertRaised(Event):
+    """Something a supervisor must look at (一人多卡, a card changed just before a payment, ...)."""
+
+    event_type: ClassVar[str] = "alert.raised"
+    alert_id: str
+    kind: str
+    subject: str
+    detail: str
 
 
 class PaymentCompleted(Event):

@@ -75,7 +75,12 @@ class ConsumerRuntime:
         )
         async def consume(body: Any, msg: KafkaMessage) -> None:
             records: Sequence[ConsumerRecord[Any, Any]] = msg.raw_message  # type: ignore[assignment]
-            await self.process(records, sub)
+            try:
+                await self.process(records, sub)
+            except BaseException:
+                # seek back to the batch's start so no later commit can skip an unhandled record
+                await msg.nack()
+                raise
             await msg.ack()
 
     async def process(self, records: Sequence[ConsumerRecord[Any, Any]], sub: Subscription) -> None:

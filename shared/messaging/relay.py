@@ -24,11 +24,13 @@ ORDER BY txid, id LIMIT :limit
 class OutboxRelay:
     """One per process; an advisory lock lets only one instance of a service publish at a time."""
 
-    def __init__(self, db: Database, outbox: Table, bootstrap: str, service: str, batch: int = 500) -> None:
+    def __init__(self, db: Database, outbox: Table, bootstrap: str, service: str, batch: int = 500,
+                 repeat: int = 1) -> None:
         self.db = db
         self.outbox = outbox
         self.bootstrap = bootstrap
         self.batch = batch
+        self.repeat = repeat
         self.lock_key = zlib.crc32(f"outbox:{service}".encode())
         self.wake = asyncio.Event()
         self.producer: AIOKafkaProducer | None = None
@@ -81,6 +83,7 @@ class OutboxRelay:
                     r.topic, value=bytes(r.value), key=r.key.encode() if r.key else None,
                 )
                 for r in rows
+                for _ in range(self.repeat)
             ]
             await asyncio.gather(*futures)
             await session.execute(

@@ -20,7 +20,8 @@ PEOPLE = 1200      # about 1,600 declared items
 
 @pytest.fixture(scope="module")
 def stack(infra: tuple[dict[str, str], str]) -> Iterator[ServiceProcesses]:
-    procs = ServiceProcesses(env=infra[0], port_offset=PORT_OFFSET, extra_env={
+    # every event is published three times: redelivery must change nothing anywhere
+    procs = ServiceProcesses(env=infra[0] | {"YKT_OUTBOX_REPEAT": "3"}, port_offset=PORT_OFFSET, extra_env={
         "disclosure": {"YKT_DISCLOSURE_PUBLICITY_SECONDS": "0"},
         "bank_simulator": {"YKT_BANK_SIMULATOR_FAILURE_RATE": "0.01"}})
     try:

@@ -1,14 +1,14 @@
 """initial
 
-Revision ID: ad0cf0f8d822
+Revision ID: 8b717f0fdf3d
 Revises: 
-Create Date: 2026-11-26 10:29:30.745031
+Create Date: 2026-11-26 10:50:52.442047
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'ad0cf0f8d822'
+revision = '8b717f0fdf3d'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -55,6 +55,7 @@ def upgrade() -> None:
     sa.Column('ordered', sa.Boolean(), server_default='false', nullable=False),
     sa.Column('outcome', sa.String(length=10), nullable=True),
     sa.Column('outcome_code', sa.String(length=40), nullable=True),
+    sa.Column('outcome_attempt', sa.BigInteger(), nullable=True),
     sa.PrimaryKeyConstraint('item_id', name=op.f('pk_ledger'))
     )
     op.create_index(op.f('ix_ledger_batch_id'), 'ledger', ['batch_id'], unique=False)

@@ -1,14 +1,14 @@
 """initial
 
-Revision ID: 9dab69e46976
+Revision ID: b8886e3cfe6f
 Revises: 
-Create Date: 2026-11-26 10:29:25.728382
+Create Date: 2026-11-26 10:50:55.045252
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = '9dab69e46976'
+revision = 'b8886e3cfe6f'
 down_revision = None
 branch_labels = None
 depends_on = None

@@ -1,14 +1,14 @@
 """initial
 
-Revision ID: 9194cf25c5ea
+Revision ID: f608b1dea775
 Revises: 
-Create Date: 2026-11-26 10:29:27.703218
+Create Date: 2026-11-26 10:50:50.599185
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '9194cf25c5ea'
+revision = 'f608b1dea775'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -27,6 +27,21 @@ def upgrade() -> None:
     sa.Column('detail', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_log'))
     )
+    op.create_table('card_changes',
+    sa.Column('request_id', sa.String(length=40), nullable=False),
+    sa.Column('id_number', sa.String(length=18), nullable=False),
+    sa.Column('old_card', sa.String(length=19), nullable=True),
+    sa.Column('new_card', sa.String(length=19), nullable=False),
+    sa.Column('bank_code', sa.String(length=20), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=10), server_default='pending', nullable=False),
+    sa.Column('requested_by', sa.String(length=100), nullable=False),
+    sa.Column('requested_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('decided_by', sa.String(length=100), nullable=True),
+    sa.Column('decided_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=True),
+    sa.PrimaryKeyConstraint('request_id', name=op.f('pk_card_changes'))
+    )
     op.create_table('cards',
     sa.Column('card_number', sa.String(length=19), nullable=False),
     sa.Column('id_number', sa.String(length=18), nullable=False),
@@ -34,9 +49,11 @@ def upgrade() -> None:
     sa.Column('bank_code', sa.String(length=20), nullable=False),
     sa.Column('status', sa.String(length=20), server_default='active', nullable=False),
     sa.Column('registered_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('card_number', name=op.f('pk_cards'))
     )
     op.create_index(op.f('ix_cards_id_number'), 'cards', ['id_number'], unique=False)
+    op.create_index('uq_cards_one_active_per_person', 'cards', ['id_number'], unique=True, postgresql_where=sa.text("status = 'active'"))
     op.create_table('contracts',
     sa.Column('bank_code', sa.String(length=20), nullable=False),
     sa.Column('bank_name', sa.String(length=100), nullable=False),
@@ -51,6 +68,15 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=20), server_default='handled', nullable=False),
     sa.PrimaryKeyConstraint('message_id', name=op.f('pk_inbox'))
     )
+    op.create_table('instructions',
+    sa.Column('instruction_id', sa.String(length=140), nullable=False),
+    sa.Column('order_id', sa.String(length=80), nullable=False),
+    sa.Column('bank_code', sa.String(length=20), nullable=False),
+    sa.Column('sends', sa.Integer(), server_default='1', nullable=False),
+    sa.Column('last_sent_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.PrimaryKeyConstraint('instruction_id', name=op.f('pk_instructions'))
+    )
+    op.create_index(op.f('ix_instructions_order_id'), 'instructions', ['order_id'], unique=False)
     op.create_table('orders',
     sa.Column('order_id', sa.String(length=80), nullable=False),
     sa.Column('batch_id', sa.String(length=40), nullable=False),
@@ -59,6 +85,7 @@ def upgrade() -> None:
     sa.Column('period', sa.String(length=7), nullable=False),
     sa.Column('township_code', sa.String(length=12), nullable=False),
     sa.Column('bank_code', sa.String(length=20), nullable=False),
+    sa.Column('attempt', sa.Integer(), server_default='1', nullable=False),
     sa.Column('chunk_count', sa.Integer(), nullable=False),
     sa.Column('item_count', sa.BigInteger(), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
@@ -84,29 +111,39 @@ def upgrade() -> None:
     op.create_index('ix_outbox_unsent', 'outbox', ['txid', 'id'], unique=False, postgresql_where=sa.text('sent_at IS NULL'))
     op.create_table('payments',
     sa.Column('item_id', sa.String(length=60), nullable=False),
+    sa.Column('attempt', sa.Integer(), server_default='1', nullable=False),
     sa.Column('order_id', sa.String(length=80), nullable=False),
-    sa.Column('instruction_id', sa.String(length=120), nullable=True),
+    sa.Column('instruction_id', sa.String(length=140), nullable=True),
     sa.Column('bank_code', sa.String(length=20), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('card_number', sa.String(length=19), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
     sa.Column('outcome', sa.String(length=10), nullable=True),
     sa.Column('reason_code', sa.String(length=40), nullable=True),
-    sa.PrimaryKeyConstraint('item_id', name=op.f('pk_payments'))
+    sa.PrimaryKeyConstraint('item_id', 'attempt', name=op.f('pk_payments'))
     )
+    op.create_index(op.f('ix_payments_instruction_id'), 'payments', ['instruction_id'], unique=False)
     op.create_index(op.f('ix_payments_order_id'), 'payments', ['order_id'], unique=False)
+    op.create_index('uq_payments_credited_once', 'payments', ['item_id'], unique=True, postgresql_where=sa.text("outcome = 'credited'"))
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index('uq_payments_credited_once', table_name='payments', postgresql_where=sa.text("outcome = 'credited'"))
     op.drop_index(op.f('ix_payments_order_id'), table_name='payments')
+    op.drop_index(op.f('ix_payments_instruction_id'), table_name='payments')
     op.drop_table('payments')
     op.drop_index('ix_outbox_unsent', table_name='outbox', postgresql_where=sa.text('sent_at IS NULL'))
     op.drop_table('outbox')
     op.drop_table('orders')
+    op.drop_index(op.f('ix_instructions_order_id'), table_name='instructions')
+    op.drop_table('instructions')
     op.drop_table('inbox')
     op.drop_table('contracts')
+    op.drop_index('uq_cards_one_active_per_person', table_name='cards', postgresql_where=sa.text("status = 'active'"))
     op.drop_index(op.f('ix_cards_id_number'), table_name='cards')
     op.drop_table('cards')
+    op.drop_table('card_changes')
     op.drop_table('audit_log')
     # ### end Alembic commands ###

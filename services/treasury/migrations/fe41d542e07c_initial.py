@@ -1,14 +1,14 @@
 """initial
 
-Revision ID: 75850e3e2de0
+Revision ID: fe41d542e07c
 Revises: 
-Create Date: 2026-11-26 10:29:26.651123
+Create Date: 2026-11-26 10:50:49.396052
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = '75850e3e2de0'
+revision = 'fe41d542e07c'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -40,6 +40,14 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('item_id', name=op.f('pk_cleared_items'))
     )
     op.create_index(op.f('ix_cleared_items_batch_id'), 'cleared_items', ['batch_id'], unique=False)
+    op.create_table('idempotency_keys',
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('request_hash', sa.String(length=64), nullable=False),
+    sa.Column('status_code', sa.Integer(), nullable=True),
+    sa.Column('response', postgresql.JSONB(astext_type=sa.Text()), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_idempotency_keys'))
+    )
     op.create_table('inbox',
     sa.Column('message_id', sa.String(length=200), nullable=False),
     sa.Column('topic', sa.String(length=200), nullable=False),
@@ -60,20 +68,30 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('batch_id', name=op.f('pk_intake'))
     )
     op.create_table('order_items',
-    sa.Column('item_id', sa.String(length=60), nullable=False),
     sa.Column('order_id', sa.String(length=80), nullable=False),
+    sa.Column('item_id', sa.String(length=60), nullable=False),
+    sa.Column('attempt', sa.Integer(), server_default='1', nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
     sa.Column('outcome', sa.String(length=10), nullable=True),
     sa.Column('reason_code', sa.String(length=40), nullable=True),
-    sa.PrimaryKeyConstraint('item_id', name=op.f('pk_order_items'))
+    sa.Column('reissued_at', sa.DateTime(timezone=True), nullable=True),
+    sa.PrimaryKeyConstraint('order_id', 'item_id', name=op.f('pk_order_items'))
     )
-    op.create_index(op.f('ix_order_items_order_id'), 'order_items', ['order_id'], unique=False)
+    op.create_index(op.f('ix_order_items_item_id'), 'order_items', ['item_id'], unique=False)
+    op.create_index('uq_order_items_credited_once', 'order_items', ['item_id'], unique=True, postgresql_where=sa.text("outcome = 'credited'"))
+    op.create_table('order_quota',
+    sa.Column('order_id', sa.String(length=80), nullable=False),
+    sa.Column('level', sa.String(length=12), nullable=False),
+    sa.Column('reserved_fen', sa.BigInteger(), nullable=False),
+    sa.PrimaryKeyConstraint('order_id', 'level', name=op.f('pk_order_quota'))
+    )
     op.create_table('orders',
     sa.Column('order_id', sa.String(length=80), nullable=False),
     sa.Column('batch_id', sa.String(length=40), nullable=False),
     sa.Column('program_code', sa.String(length=40), nullable=False),
     sa.Column('period', sa.String(length=7), nullable=False),
     sa.Column('bank_code', sa.String(length=20), nullable=False),
+    sa.Column('attempt', sa.Integer(), server_default='1', nullable=False),
     sa.Column('item_count', sa.BigInteger(), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
@@ -104,9 +122,10 @@ def upgrade() -> None:
     op.create_table('quotas',
     sa.Column('program_code', sa.String(length=40), nullable=False),
     sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('level', sa.String(length=12), nullable=False),
     sa.Column('total_fen', sa.BigInteger(), nullable=False),
     sa.Column('reserved_fen', sa.BigInteger(), server_default='0', nullable=False),
-    sa.PrimaryKeyConstraint('program_code', 'year', name=op.f('pk_quotas'))
+    sa.PrimaryKeyConstraint('program_code', 'year', 'level', name=op.f('pk_quotas'))
     )
     # ### end Alembic commands ###
 
@@ -118,10 +137,13 @@ def downgrade() -> None:
     op.drop_table('outbox')
     op.drop_index(op.f('ix_orders_batch_id'), table_name='orders')
     op.drop_table('orders')
-    op.drop_index(op.f('ix_order_items_order_id'), table_name='order_items')
+    op.drop_table('order_quota')
+    op.drop_index('uq_order_items_credited_once', table_name='order_items', postgresql_where=sa.text("outcome = 'credited'"))
+    op.drop_index(op.f('ix_order_items_item_id'), table_name='order_items')
     op.drop_table('order_items')
     op.drop_table('intake')
     op.drop_table('inbox')
+    op.drop_table('idempotency_keys')
     op.drop_index(op.f('ix_cleared_items_batch_id'), table_name='cleared_items')
     op.drop_table('cleared_items')
     op.drop_table('audit_log')
