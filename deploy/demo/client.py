@@ -22,11 +22,14 @@ class CountyClient:
         return f"http://127.0.0.1:{PORTS[service] + self.port_offset}{path}"
 
     def token(self, role: Role, **scope: str) -> str:
-        return issue_token(self.secret, Principal(sub=f"demo-{role.value}", role=role, **scope))
+        claims = {"sub": f"demo-{role.value}"} | scope | {"role": role}
+        return issue_token(self.secret, Principal.model_validate(claims))
 
     def call(self, method: str, service: str, path: str, role: Role | None = None, scope: dict[str, str] | None = None,
              ok: tuple[int, ...] = (200, 201), **kwargs: Any) -> Any:
-        headers = {"authorization": f"Bearer {self.token(role, **(scope or {}))}"} if role else {}
+        headers = kwargs.pop("headers", {})
+        if role:
+            headers["authorization"] = f"Bearer {self.token(role, **(scope or {}))}"
         resp = self.http.request(method, self.url(service, path), headers=headers, **kwargs)
         if resp.status_code not in ok:
             raise RuntimeError(f"{method} {service}{path} -> {resp.status_code}: {resp.text[:500]}")

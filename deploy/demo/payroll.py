@@ -84,8 +84,9 @@ def seed(c: CountyClient, people: list[Resident], progs: list[Program], year: in
         c.call("POST", "catalog", "/programs", Role.FINANCE, ok=(201, 409), json={
             "code": p.code, "name": p.name, "department_code": p.department_code,
             "standard_fen": p.standard_fen, "unit": p.unit, "year": year})
-        c.call("PUT", "treasury", "/quotas", Role.FINANCE, json={
-            "program_code": p.code, "year": year, "total_fen": 50_000_000_000})
+        for level, share in (("central", 60), ("provincial", 20), ("prefecture", 10), ("county", 10)):
+            c.call("PUT", "treasury", "/quotas", Role.FINANCE, json={
+                "program_code": p.code, "year": year, "level": level, "total_fen": 500_000_000 * share})
     for code, (name, _) in BANKS.items():
         c.call("PUT", "banking", "/contracts", Role.FINANCE, json={
             "bank_code": code, "bank_name": name, "valid_from": f"{year}-01-01", "valid_to": f"{year + 2}-12-31"})
@@ -164,6 +165,7 @@ def verify(c: CountyClient, batches: list[dict[str, Any]], ledger: dict[str, Any
     windows = [w for w in c.call("GET", "disclosure", "/public/rosters") if w["batch_id"] in ids]
     pub_paid = (sum(w["已发放人数"] for w in windows),
                 sum(int(w["已发放金额(元)"].replace(",", "").replace(".", "")) for w in windows))
+    integrity = c.call("GET", "bank_simulator", "/admin/integrity", Role.FINANCE)
     add = lambda a, b: (a[0] + b[0], a[1] + b[1])  # noqa: E731
     return [
         Check("declaration accepted = supervision declared", accepted, s["declared"]),
@@ -177,6 +179,8 @@ def verify(c: CountyClient, batches: list[dict[str, Any]], ledger: dict[str, Any
         Check("bank credited = treasury credited (bank simulator)", bank_credit, t_credit),
         Check("every order reconciled in banking", len(recs), sum(1 for r in recs if r["balanced"])),
         Check("published paid roster = credited (disclosure)", pub_paid, t_credit),
+        Check("items credited twice at the bank", 0, integrity["duplicated_items"]),
+        Check("bank account balances = credits", integrity["credited_fen"], integrity["balance_fen"]),
     ]
 
 

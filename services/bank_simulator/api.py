@@ -41,6 +41,18 @@ async def open_accounts(body: list[AccountIn], who: CurrentPrincipal, rt: Runtim
     return {"opened": opened}
 
 
+@router.get("/accounts")
+async def list_accounts(who: CurrentPrincipal, rt: RuntimeDep, status: str = "frozen",
+                        limit: int = 1000) -> list[dict[str, Any]]:
+    """The bank's own accounts in a state (the bank sees its full card numbers; nobody else calls this)."""
+    require(who, Role.BANK)
+    a = tables.accounts
+    async with rt.db.transaction() as session:
+        rows = (await session.execute(select(a).where(a.c.status == status).order_by(a.c.card_number)
+                                      .limit(min(limit, 10000)))).mappings().all()
+    return [dict(r) for r in rows]
+
+
 @router.patch("/accounts/{card_number}")
 async def set_account_status(card_number: str, status: str, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, str]:
     require(who, Role.BANK)
@@ -74,7 +86,8 @@ async def integrity(who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
             "(SELECT coalesce(sum(balance_fen), 0) FROM accounts) AS balance_fen, "
             "(SELECT count(*) FROM notices) AS notices, "
             "(SELECT count(*) FROM credits WHERE outcome = 'credited') AS credited_items"))).mappings().one()
-    return dict(row) | {"balances_match": row["credited_fen"] == row["balance_fen"]}
+    got = {k: int(v) for k, v in row.items()}
+    return got | {"balances_match": got["credited_fen"] == got["balance_fen"]}
 
 
 @router.get("/totals")

@@ -27,7 +27,7 @@ def answer(line: PayeeLine, bank_code: str, account: Mapping[str, Any] | None, f
         return STATUS_FAILURE[account["status"]]
     if account["name"] != line.name:
         return "NAME_MISMATCH"
-    draw = _draw(seed, line.item_id)
+    draw = _draw(seed, f"{line.item_id}:{line.attempt}")
     if draw < failure_rate:
         return RANDOM_FAILURES[int(draw / failure_rate * len(RANDOM_FAILURES)) % len(RANDOM_FAILURES)]
     return None

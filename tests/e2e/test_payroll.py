@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import httpx
-import pytest
 
 from deploy.demo.client import CountyClient
 from deploy.demo.county import residents
-from deploy.demo.payroll import PayrollResult, run_payroll
+from deploy.demo.payroll import PayrollResult
 from deploy.stack import ServiceProcesses
 from services import PORTS
 from shared.auth import Role
-
-PORT_OFFSET = 100  # beside a running `make run`
-PEOPLE = 1200      # about 1,600 declared items
-
-
-@pytest.fixture(scope="module")
-def stack(infra: tuple[dict[str, str], str]) -> Iterator[ServiceProcesses]:
-    # every event is published three times: redelivery must change nothing anywhere
-    procs = ServiceProcesses(env=infra[0] | {"YKT_OUTBOX_REPEAT": "3"}, port_offset=PORT_OFFSET, extra_env={
-        "disclosure": {"YKT_DISCLOSURE_PUBLICITY_SECONDS": "0"},
-        "bank_simulator": {"YKT_BANK_SIMULATOR_FAILURE_RATE": "0.01"}})
-    try:
-        procs.start(timeout=120)
-        yield procs
-    finally:
-        procs.stop()
-
-
-@pytest.fixture(scope="module")
-def client(stack: ServiceProcesses) -> CountyClient:
-    return CountyClient(port_offset=PORT_OFFSET)
-
-
-@pytest.fixture(scope="module")
-def payroll(client: CountyClient) -> PayrollResult:
-    return run_payroll(client, PEOPLE, progress=lambda m: None, timeout=240)
+from tests.e2e.conftest import PEOPLE
 
 
 def test_totals_match_to_the_fen_at_every_stage(payroll: PayrollResult) -> None:
@@ -46,7 +18,7 @@ def test_totals_match_to_the_fen_at_every_stage(payroll: PayrollResult) -> None:
     assert declared >= 1000
     bad = [f"{c.name}: {c.expected} != {c.actual}" for c in payroll.checks if not c.ok]
     assert not bad, bad
-    assert len(payroll.checks) == 11
+    assert len(payroll.checks) == 13
 
 
 def test_planted_problems_are_caught_where_they_should_be(payroll: PayrollResult) -> None:

@@ -1,0 +1,43 @@
+"""One stack of every service (as processes) for the end-to-end tests, and the payroll run on it.
+
+The stack runs with faults switched on: every event is published three times, the bank loses the
+reply to 5% of instructions (banking must ask again with the same key), and the bank fails 1% of credits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from deploy.demo.client import CountyClient
+from deploy.demo.payroll import PayrollResult, run_payroll
+from deploy.stack import ServiceProcesses
+
+PORT_OFFSET = 100  # beside a running `make run`
+PEOPLE = 1200      # about 1,600 declared items
+
+
+@pytest.fixture(scope="session")
+def stack(infra: tuple[dict[str, str], str]) -> Iterator[ServiceProcesses]:
+    procs = ServiceProcesses(env=infra[0] | {"YKT_OUTBOX_REPEAT": "3"}, port_offset=PORT_OFFSET, extra_env={
+        "disclosure": {"YKT_DISCLOSURE_PUBLICITY_SECONDS": "0"},
+        "banking": {"YKT_BANKING_RESEND_AFTER_SECONDS": "3"},
+        "bank_simulator": {"YKT_BANK_SIMULATOR_FAILURE_RATE": "0.01", "YKT_BANK_SIMULATOR_AMBIGUOUS_RATE": "0.05"}})
+    try:
+        procs.start(timeout=120)
+        yield procs
+    finally:
+        procs.stop()
+
+
+@pytest.fixture(scope="session")
+def client(stack: ServiceProcesses) -> CountyClient:
+    return CountyClient(port_offset=PORT_OFFSET)
+
+
+@pytest.fixture(scope="session")
+def payroll(client: CountyClient) -> PayrollResult:
+    return run_payroll(client, PEOPLE, progress=lambda m: None, timeout=240)
+
+
