@@ -92,6 +92,7 @@ class LocalPostgres:
 
     def start(self) -> None:
         """Initialise (first time), start, and create the per-service databases and roles."""
+        self.stop()  # one of ours left running by a killed parent process
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", self.port)) == 0:
                 raise RuntimeError(f"port {self.port} is already in use; is another PostgreSQL running?")

@@ -40,7 +40,7 @@ def main() -> int:
               f"declaration, done in {result.seconds:.1f}s (planted: {result.planted})\n")
         print(ledger_table(result.ledger, names))
         print("\nchecks (each figure read from the service that owns it):")
-        print(checks_table(result))
+        print(checks_table(result.checks))
         print("\nwhere things are:")
         for name in PORTS:
             print(f"  {name:<15} {stack.url(name)}/docs   (AsyncAPI: {stack.url(name)}/asyncapi.json)")

@@ -57,6 +57,13 @@ class ServiceProcesses:
         if pending:
             raise TimeoutError(f"not healthy after {timeout}s: {sorted(pending)}")
 
+    def revive(self) -> list[str]:
+        """Restart every service process that has exited (what a supervisor or compose's restart policy does)."""
+        dead = [name for name, proc in self.procs.items() if proc.poll() is not None]
+        for name in dead:
+            self.start_one(name)
+        return dead
+
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         proc = self.procs[name]
         if proc.poll() is None:

@@ -79,6 +79,20 @@ class ServiceSpec:
     extra_state: dict[str, Any] = field(default_factory=dict)
 
 
+async def await_broker(bootstrap: str, timeout: float = 180) -> None:
+    """Wait until the broker answers (a service may start while Kafka restarts), creating topics on the way."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        try:
+            await ensure_topics(bootstrap)
+            return
+        except Exception as exc:
+            if asyncio.get_running_loop().time() > deadline:
+                raise
+            log.warning("broker %s not reachable yet (%s); waiting", bootstrap, type(exc).__name__)
+            await asyncio.sleep(1)
+
+
 async def ensure_topics(bootstrap: str) -> None:
     """Create every topic with the project's partition count (idempotent)."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
@@ -113,7 +127,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await asyncio.to_thread(migrations.upgrade, spec.name, settings.database_url, spec.metadata)
-        await ensure_topics(settings.kafka_bootstrap)
+        await await_broker(settings.kafka_bootstrap)
         await relay.start()
         await broker.start()
         tasks = [asyncio.create_task(job(runtime), name=job.__name__) for job in spec.background]

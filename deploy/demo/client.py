@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,7 +31,15 @@ class CountyClient:
         headers = kwargs.pop("headers", {})
         if role:
             headers["authorization"] = f"Bearer {self.token(role, **(scope or {}))}"
-        resp = self.http.request(method, self.url(service, path), headers=headers, **kwargs)
+        tries = 120 if method == "GET" else 1  # reads may wait for a restarting service; writes are not retried
+        for n in range(tries):
+            try:
+                resp = self.http.request(method, self.url(service, path), headers=headers, **kwargs)
+                break
+            except httpx.TransportError:
+                if n == tries - 1:
+                    raise
+                time.sleep(0.5)
         if resp.status_code not in ok:
             raise RuntimeError(f"{method} {service}{path} -> {resp.status_code}: {resp.text[:500]}")
         return resp.json() if "json" in resp.headers.get("content-type", "") else resp.text

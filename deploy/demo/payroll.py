@@ -102,7 +102,7 @@ def seed(c: CountyClient, people: list[Resident], progs: list[Program], year: in
 
 
 def submit(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], period: str,
-           timeout: float = 60) -> tuple[list[dict[str, Any]], int]:
+           timeout: float = 60, pace: float = 0.0) -> tuple[list[dict[str, Any]], int]:
     """Each township submits one batch per program; waits until declaration has seen the catalog."""
     batches, errors = [], 0
     for (town, prog), items in sorted(rows.items()):
@@ -118,6 +118,7 @@ def submit(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], p
                 time.sleep(0.3)
         errors += got["rejected_rows"]
         batches.append(got | {"township_code": town, "program_code": prog})
+        time.sleep(pace)
     return batches, errors
 
 

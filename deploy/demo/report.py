@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from deploy.demo.payroll import PayrollResult
+from deploy.demo.payroll import Check
 from shared.money import fen_to_yuan
 
 STAGES = ("declared", "approved", "rejected", "cleared", "ordered", "credited", "failed")
@@ -30,9 +30,9 @@ def ledger_table(ledger: dict[str, Any], names: dict[str, str]) -> str:
     return "\n".join(out)
 
 
-def checks_table(result: PayrollResult) -> str:
+def checks_table(checks: list[Check]) -> str:
     out = []
-    for c in result.checks:
+    for c in checks:
         mark = "OK " if c.ok else "MISMATCH"
         out.append(f"  [{mark}] {c.name}: {_fmt(c.expected)} vs {_fmt(c.actual)}")
     return "\n".join(out)

@@ -6,7 +6,9 @@ The jars are resolved once with Maven into a cache folder; storage is formatted 
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -109,8 +111,27 @@ class KafkaBroker:
             "-cp", f"{libs_dir()}/*", main, *args,
         ]
 
+    def _stop_leftover(self) -> None:
+        """A broker of ours left running by a killed parent process: stop it before starting anew."""
+        pidfile = self.home / "kafka.pid"
+        if not pidfile.exists():
+            return
+        pid = int(pidfile.read_text() or 0)
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        for _ in range(60):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.5)
+        os.kill(pid, signal.SIGKILL)
+
     def start(self, timeout: float = 90.0) -> None:
         """Start the broker and wait until it accepts connections and serves metadata."""
+        self._stop_leftover()
         if _port_open("127.0.0.1", self.port):
             raise RuntimeError(f"port {self.port} is already in use; is another Kafka running?")
         self.home.mkdir(parents=True, exist_ok=True)
@@ -120,6 +141,7 @@ class KafkaBroker:
             self._java("kafka.Kafka", str(cfg), heap="-Xmx512m"), stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        (self.home / "kafka.pid").write_text(str(self.process.pid))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -144,6 +166,7 @@ class KafkaBroker:
             self.process.wait(10)
 
     def wipe(self) -> None:
+        self._stop_leftover()
         shutil.rmtree(self.home, ignore_errors=True)
 
 

@@ -91,3 +91,11 @@ def test_quantity_with_three_decimals_is_refused() -> None:
     got = check_row(1, _row(quantity="1.005"), 100)
     assert isinstance(got, list) and got[0].field == "quantity"
     assert Decimal("1.5")  # quantities are decimals, never floats
+
+
+def test_quota_drawn_central_first_and_given_back_county_first() -> None:
+    from services.treasury.domain import allocate, give_back
+
+    assert allocate(700, {"central": 500, "county": 300}) == {"central": 500, "county": 200}
+    assert allocate(900, {"central": 500, "county": 300}) is None
+    assert give_back(250, {"central": 500, "county": 200}) == {"county": 200, "central": 50}
