@@ -13,11 +13,13 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from deploy.demo.client import CountyClient
 from deploy.demo.county import programs, residents
-from deploy.demo.payroll import plan, seed, submit, verify, wait_paid
+from deploy.demo.payroll import Check, plan, seed, submit, verify, wait_paid
 from deploy.demo.report import checks_table
 from deploy.infra import Infra
 from deploy.stack import ServiceProcesses
@@ -25,20 +27,29 @@ from shared.auth import Role
 from shared.money import fen_to_yuan
 
 MONEY_PATH = ("review", "disclosure", "treasury", "banking", "bank_simulator", "supervision")
-OFFSET = 200
+OFFSET = 200  # ports beside `make run` (and the tests, which use 100)
 
 
 class Killer(threading.Thread):
     """SIGKILLs a random money-path service every so often and restarts it; restarts Kafka once midway."""
 
-    def __init__(self, stack: ServiceProcesses, infra: Infra, kills: int, rng: random.Random) -> None:
+    def __init__(self, stack: ServiceProcesses, infra: Infra, kills: int, rng: random.Random,
+                 say: Callable[[str], None]) -> None:
         super().__init__(daemon=True)
-        self.stack, self.infra, self.target, self.rng = stack, infra, kills, rng
+        self.stack, self.infra, self.target, self.rng, self.say = stack, infra, kills, rng, say
         self.kills: Counter[str] = Counter()
         self.broker_restarts = 0
+        self.error: str | None = None
         self.stop_at_target = threading.Event()
 
     def run(self) -> None:
+        try:
+            self._run()
+        except Exception as exc:  # reported in the result: a fault run whose killer died proves nothing
+            self.error = f"{type(exc).__name__}: {exc}"
+            self.stop_at_target.set()
+
+    def _run(self) -> None:
         while sum(self.kills.values()) < self.target:
             time.sleep(self.rng.uniform(0.3, 2.5))
             name = self.rng.choice(MONEY_PATH)
@@ -48,7 +59,7 @@ class Killer(threading.Thread):
             self.stack.start_one(name)
             self.stack.revive()
             if sum(self.kills.values()) == self.target // 2 and self.infra.kafka is not None:
-                print("  restarting the Kafka broker ...", flush=True)
+                self.say("  restarting the Kafka broker ...")
                 self.infra.kafka.stop()
                 time.sleep(2)
                 self.infra.kafka.start()
@@ -64,40 +75,63 @@ class Killer(threading.Thread):
         self.stop_at_target.set()
 
 
+@dataclass
+class FaultResult:
+    kills: int
+    broker_restarts: int
+    first: list[Check]
+    final: list[Check]
+    reissued: dict[str, int]
+
+    @property
+    def ok(self) -> bool:
+        return all(x.ok for x in self.first + self.final)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--people", type=int, default=100_000)
     parser.add_argument("--kills", type=int, default=60)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
+    return 0 if run_faults(args.people, args.kills, args.seed).ok else 1
+
+
+def run_faults(people_count: int, kills: int, seed_value: int, kafka_port: int = 39092, pg_port: int = 35432,
+               offset: int = OFFSET, quiet: bool = False) -> FaultResult:
+    """The whole fault-injection run; prints the report unless quiet."""
     t0 = time.monotonic()
-    rng = random.Random(args.seed)
-    infra = Infra(kafka_port=39092, pg_port=35432, name="-faults").start(fresh=True)
-    stack = ServiceProcesses(env=infra.env(), port_offset=OFFSET, extra_env={
+    rng = random.Random(seed_value)
+    infra = Infra(kafka_port=kafka_port, pg_port=pg_port, name=f"-faults{offset}").start(fresh=True)
+    stack = ServiceProcesses(env=infra.env(), port_offset=offset, extra_env={
         "disclosure": {"YKT_DISCLOSURE_PUBLICITY_SECONDS": "0"},
         "banking": {"YKT_BANKING_RESEND_AFTER_SECONDS": "10"},
         "bank_simulator": {"YKT_BANK_SIMULATOR_FAILURE_RATE": "0.01", "YKT_BANK_SIMULATOR_AMBIGUOUS_RATE": "0.02"}})
     try:
         stack.start()
-        c = CountyClient(port_offset=OFFSET)
+        c = CountyClient(port_offset=offset)
         today = dt.date.today()
-        people = residents(args.people, args.seed)
+        people = residents(people_count, seed_value)
         progs = programs(today.year)
-        print(f"seeding {len(people)} residents ...", flush=True)
+        say = (lambda m: None) if quiet else (lambda m: print(m, flush=True))
+        say(f"seeding {len(people)} residents ...")
         planted = seed(c, people, progs, today.year, rng)
         rows, _ = plan(people, progs, rng)
-        killer = Killer(stack, infra, args.kills, rng)
+        killer = Killer(stack, infra, kills, rng, say)
         killer.start()
-        print(f"submitting {sum(len(r) for r in rows.values())} rows while killing services ...", flush=True)
-        batches, _ = submit(c, rows, f"{today:%Y-%m}", pace=1.5)
-        wait_paid(c, batches, 1500, lambda m: print("  " + m + f" · kills {sum(killer.kills.values())}", flush=True))
+        say(f"submitting {sum(len(r) for r in rows.values())} rows while killing services ...")
+        batches, _ = submit(c, rows, f"{today:%Y-%m}", pace=1.5 if people_count > 20_000 else 0.3)
+        wait_paid(c, batches, 1500, lambda m: say("  " + m + f" · kills {sum(killer.kills.values())}"))
         killer.stop_at_target.wait(600)
+        if killer.error:
+            raise RuntimeError(f"the killer thread failed: {killer.error}")
         wait_paid(c, batches, 600, lambda m: None)  # settle again once every service is back
         first = verify(c, batches, c.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"}))
         reissued = reissue_returned(c, people)
         final = final_checks(c, batches)
-        report(killer, c, batches, first, final, reissued, planted, time.monotonic() - t0)
-        return 0 if all(x.ok for x in first + final) else 1
+        if not quiet:
+            report(killer, c, batches, first, final, reissued, planted, time.monotonic() - t0)
+        return FaultResult(sum(killer.kills.values()), killer.broker_restarts, first, final, reissued)
     finally:
         stack.stop()
         infra.stop()
@@ -129,9 +163,7 @@ def yuan(fen: int) -> str:
     return fen_to_yuan(fen) + " yuan"
 
 
-def final_checks(c: CountyClient, batches: list[dict[str, Any]]) -> list[Any]:
-    from deploy.demo.payroll import Check
-
+def final_checks(c: CountyClient, batches: list[dict[str, Any]]) -> list[Check]:
     ids = {b["batch_id"] for b in batches}
     time.sleep(5)  # let supervision and disclosure take in the last settlements
     orders = c.call("GET", "treasury", "/orders", Role.FINANCE)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -67,7 +68,8 @@ class ServiceProcesses:
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:
         proc = self.procs[name]
         if proc.poll() is None:
-            os.killpg(proc.pid, sig)
+            with contextlib.suppress(ProcessLookupError):  # it may have exited on its own meanwhile
+                os.killpg(proc.pid, sig)
             proc.wait(30)
 
     def stop(self) -> None:

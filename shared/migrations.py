@@ -16,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 def _config(service: str, url: str, metadata: MetaData) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(HERE / "alembic"))
+    cfg.set_main_option("path_separator", "os")
     versions = HERE.parent / "services" / service / "migrations"
     versions.mkdir(exist_ok=True)
     cfg.set_main_option("version_locations", str(versions))

@@ -181,7 +181,9 @@ def verify(c: CountyClient, batches: list[dict[str, Any]], ledger: dict[str, Any
         Check("every order reconciled in banking", len(recs), sum(1 for r in recs if r["balanced"])),
         Check("published paid roster = credited (disclosure)", pub_paid, t_credit),
         Check("items credited twice at the bank", 0, integrity["duplicated_items"]),
-        Check("bank account balances = credits", integrity["credited_fen"], integrity["balance_fen"]),
+        Check("bank account balances = credits (count of credits, fen)",
+              (integrity["credited_items"], integrity["credited_fen"]),
+              (integrity["credited_items"], integrity["balance_fen"])),
     ]
 
 

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from fastapi import HTTPException
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import ARRAY, String, any_, bindparam, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,8 +24,9 @@ C = tables.cards
 async def register(rt: Runtime, session: AsyncSession, who: Principal, cards: list[dict[str, Any]]) -> dict[str, int]:
     """Register cards; a person's second card is kept inactive and reported (一人多卡), never made active."""
     ids = list({c["id_number"] for c in cards})
+    wanted = bindparam("ids", ids, type_=ARRAY(String))  # one array parameter, however many people
     active = {r.id_number: r.card_number for r in (await session.execute(
-        select(C.c.id_number, C.c.card_number).where(C.c.id_number.in_(ids), C.c.status == "active")))}
+        select(C.c.id_number, C.c.card_number).where(C.c.id_number == any_(wanted), C.c.status == "active")))}
     alerts = []
     for c in cards:
         if c["status"] != "active":

@@ -141,12 +141,29 @@ async def on_bank_feedback(rt: Runtime, session: AsyncSession, env: Envelope[Ban
         "outcomes": [r.outcome for r in f.results], "reasons": [r.reason_code for r in f.results],
         "amounts": [r.amount_fen for r in f.results], "order": f.order_id})).all()
     if len(applied) != len(f.results):
-        log.info("bank %s feedback %s: %d result(s) already settled or not matching a pending payment",
-                 f.bank_code, f.instruction_id, len(f.results) - len(applied))
+        await _check_unapplied(rt, session, f, {(a.item_id, a.attempt) for a in applied}, str(env.event_id))
     results = [PaymentResult(item_id=a.item_id, attempt=a.attempt, outcome=a.outcome, reason_code=a.reason_code,
                              amount_fen=a.amount_fen) for a in applied]
     if results:
         await _settle(rt, session, f.order_id, f"{f.instruction_id}@{env.event_id}", results, str(env.event_id))
+
+
+async def _check_unapplied(rt: Runtime, session: AsyncSession, f: BankFeedbackReported,
+                           applied: set[tuple[str, int]], causation: str) -> None:
+    """A repeated answer (already settled the same way) is normal; anything else is a reconciliation alert."""
+    rest = [r for r in f.results if (r.item_id, r.attempt) not in applied]
+    known = {(p.item_id, p.attempt): p for p in (await session.execute(select(PAY).where(
+        PAY.c.order_id == f.order_id, PAY.c.item_id.in_([r.item_id for r in rest]))))}
+    odd = [r for r in rest if (p := known.get((r.item_id, r.attempt))) is None
+           or (p.outcome, p.amount_fen) != (r.outcome, r.amount_fen)]
+    if odd:
+        log.error("bank %s feedback %s: %d result(s) do not match the payments sent", f.bank_code,
+                  f.instruction_id, len(odd))
+        await rt.emit(session, topics.ALERT_RAISED, f.order_id, [AlertRaised(
+            alert_id=f"reconcile:{f.instruction_id}:{causation}", kind="RECONCILIATION_MISMATCH",
+            subject=f.order_id, detail=f"对账不符: {len(odd)} result(s) from {f.bank_code} match no payment sent "
+                                       f"(first: item {odd[0].item_id}, {odd[0].outcome}, {odd[0].amount_fen} fen)")],
+            f.order_id, causation)
 
 
 async def _settle(rt: Runtime, session: AsyncSession, order_id: str, settlement_id: str,
