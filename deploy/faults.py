@@ -19,7 +19,7 @@ from typing import Any
 
 from deploy.demo.client import CountyClient
 from deploy.demo.county import programs, residents
-from deploy.demo.payroll import Check, plan, seed, submit, verify, wait_paid
+from deploy.demo.payroll import Check, declare, prepare, verify, wait_paid
 from deploy.demo.report import checks_table
 from deploy.infra import Infra
 from deploy.stack import ServiceProcesses
@@ -115,12 +115,12 @@ def run_faults(people_count: int, kills: int, seed_value: int, kafka_port: int =
         progs = programs(today.year)
         say = (lambda m: None) if quiet else (lambda m: print(m, flush=True))
         say(f"seeding {len(people)} residents ...")
-        planted = seed(c, people, progs, today.year, rng)
-        rows, _ = plan(people, progs, rng)
+        rows, planted = prepare(c, people, progs, today, rng)
         killer = Killer(stack, infra, kills, rng, say)
         killer.start()
         say(f"submitting {sum(len(r) for r in rows.values())} rows while killing services ...")
-        batches, _ = submit(c, rows, f"{today:%Y-%m}", pace=1.5 if people_count > 20_000 else 0.3)
+        batches, _ = declare(c, rows, f"{today:%Y-%m}", progs, 1500, lambda m: None,
+                             pace=1.5 if people_count > 20_000 else 0.3)
         wait_paid(c, batches, 1500, lambda m: say("  " + m + f" · kills {sum(killer.kills.values())}"))
         killer.stop_at_target.wait(600)
         if killer.error:

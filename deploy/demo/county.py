@@ -28,15 +28,32 @@ class Program:
     standard_fen: int
     unit: str
     quantity_range: tuple[float, float]
+    legal_basis: str
+    target_group: str
+    min_age: int | None = None
+    means_tested: bool = False
+    cap_quantity: int | None = None
+
+    def as_json(self, year: int) -> dict[str, object]:
+        return {"code": self.code, "name": self.name, "department_code": self.department_code,
+                "standard_fen": self.standard_fen, "unit": self.unit, "legal_basis": self.legal_basis,
+                "target_group": self.target_group, "min_age": self.min_age, "means_tested": self.means_tested,
+                "cap_quantity": self.cap_quantity, "effective_from": f"{year}-01-01", "frequency": "monthly",
+                "funding_shares": {"central": 60, "provincial": 20, "prefecture": 10, "county": 10}}
 
 
 def programs(year: int) -> list[Program]:
     return [
-        Program(f"GDDLBH-{year}", "耕地地力保护补贴", "NMKJ", 10550, "mu", (2, 30)),
-        Program(f"CYSTBH-{year}", "草原生态保护补助奖励", "NMKJ", 750, "mu", (100, 1500)),
-        Program(f"CXDB-{year}", "城乡最低生活保障金", "MZ", 62000, "person", (1, 1)),
-        Program(f"GLBT-{year}", "高龄补贴", "MZ", 10000, "person", (1, 1)),
-        Program(f"CJLX-{year}", "残疾人两项补贴", "CL", 9000, "person", (1, 1)),
+        Program(f"GDDLBH-{year}", "耕地地力保护补贴", "NMKJ", 10550, "mu", (2, 30),
+                "财农〔2016〕26号", "拥有耕地承包权的种地农民", cap_quantity=500),
+        Program(f"CYSTBH-{year}", "草原生态保护补助奖励", "NMKJ", 750, "mu", (100, 1500),
+                "财农〔2021〕82号", "承包草原的牧户", cap_quantity=5000),
+        Program(f"CXDB-{year}", "城乡最低生活保障金", "MZ", 62000, "person", (1, 1),
+                "《社会救助暂行办法》", "城乡低保对象", means_tested=True),
+        Program(f"GLBT-{year}", "高龄补贴", "MZ", 10000, "person", (1, 1),
+                "青政办〔2012〕号", "80周岁以上老年人", min_age=80),
+        Program(f"CJLX-{year}", "残疾人两项补贴", "CL", 9000, "person", (1, 1),
+                "国发〔2015〕52号", "困难残疾人和重度残疾人"),
     ]
 
 

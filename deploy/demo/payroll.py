@@ -15,10 +15,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from deploy.demo.client import CountyClient
 from deploy.demo.county import BANKS, TOWNSHIPS, Program, Resident, programs, residents
 from shared.auth import Role
-from shared.ids import id_check_char
+from shared.ids import birth_date, id_check_char
+
+
+def age_on(id_number: str, day: dt.date) -> int:
+    born = birth_date(id_number)
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 @dataclass
@@ -54,19 +61,51 @@ def _mistype(id_number: str) -> str:
     return wrong if id_check_char(wrong[:17]) != wrong[17] else id_number[:15] + str((int(d) + 1) % 10) + id_number[16:]
 
 
-def plan(people: list[Resident], progs: list[Program], rng: random.Random) -> tuple[
-        dict[tuple[str, str], list[dict[str, Any]]], dict[str, int]]:
-    """Rows per (township, program); each resident is declared for one or two programs."""
+@dataclass
+class Planted:
+    """People picked to be caught by review's cross-checks (each is planted for one reason only)."""
+
+    deceased: set[str] = field(default_factory=set)
+    employees: set[str] = field(default_factory=set)
+
+
+def pick_planted(people: list[Resident], rng: random.Random) -> Planted:
+    out = Planted()
+    for p in people:
+        roll = rng.random()
+        if roll < 0.002:
+            out.deceased.add(p.id_number)
+        elif roll < 0.004:
+            out.employees.add(p.id_number)
+    return out
+
+
+def eligible(person: Resident, progs: list[Program], on: dt.date) -> list[Program]:
+    return [p for p in progs if p.min_age is None or age_on(person.id_number, on) >= p.min_age]
+
+
+def plan(people: list[Resident], progs: list[Program], rng: random.Random, marked: Planted | None = None,
+         on: dt.date | None = None) -> tuple[dict[tuple[str, str], list[dict[str, Any]]], dict[str, int]]:
+    """Rows per (township, program); each resident is declared for one or two programs they qualify for."""
     rows: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-    planted = {"mistyped_id": 0, "declared_twice": 0}
+    planted = {"mistyped_id": 0, "declared_twice": 0, "deceased_rows": 0, "public_employee_rows": 0}
+    marked = marked or Planted()
+    day = on or dt.date.today().replace(day=1)
     for person in people:
-        for prog in rng.sample(progs, rng.choice((1, 1, 2))):
+        choices = eligible(person, progs, day)
+        if person.id_number in marked.employees:
+            choices = [p for p in progs if p.means_tested]
+        for prog in rng.sample(choices, min(len(choices), rng.choice((1, 1, 2)))):
             low, high = prog.quantity_range
             qty = "1" if low == high else f"{rng.uniform(low, high):.1f}"
             row = {"name": person.name, "id_number": person.id_number, "card_number": person.card_number,
                    "bank_code": person.bank_code, "village": person.village, "quantity": qty}
             roll = rng.random()
-            if roll < 0.002:
+            if person.id_number in marked.deceased:
+                planted["deceased_rows"] += 1
+            elif person.id_number in marked.employees:
+                planted["public_employee_rows"] += 1
+            elif roll < 0.002:
                 row["id_number"] = _mistype(person.id_number)
                 planted["mistyped_id"] += 1
             elif roll < 0.007:
@@ -77,13 +116,61 @@ def plan(people: list[Resident], progs: list[Program], rng: random.Random) -> tu
     return rows, planted
 
 
+def seed_references(c: CountyClient, people: list[Resident], marked: Planted, period_start: dt.date) -> None:
+    """The household registry (everyone), death records and the fiscal payroll, as review's reference data."""
+    c.call("POST", "review", "/reference/household", Role.FINANCE, json=[
+        {"id_number": p.id_number, "name": p.name, "village": p.village, "status": "正常"} for p in people])
+    died = (period_start - dt.timedelta(days=40)).isoformat()
+    c.call("POST", "review", "/reference/deaths", Role.FINANCE, json=[
+        {"id_number": i, "on_date": died} for i in sorted(marked.deceased)])
+    c.call("POST", "review", "/reference/public_employees", Role.FINANCE, json=[
+        {"id_number": i, "status": "县直某单位"} for i in sorted(marked.employees)])
+
+
+def review_batches(c: CountyClient, batches: list[dict[str, Any]], departments: dict[str, str],
+                   timeout: float, progress: Callable[[str], None]) -> None:
+    """Act as the township reviewers and department approvers (two different people) for every batch."""
+    todo = {b["batch_id"]: b for b in batches}
+    deadline = time.monotonic() + timeout
+    while todo:
+        for batch_id, b in list(todo.items()):
+            town = {"township": b["township_code"], "sub": f"reviewer-{b['township_code']}"}
+            dept = {"department": departments[b["program_code"]], "sub": f"approver-{b['program_code']}"}
+            try:
+                status = _advance(c, batch_id, town, dept)
+            except (RuntimeError, httpx.TransportError):  # a restarting service: try again next round
+                continue
+            if status in ("approved", "returned"):
+                del todo[batch_id]
+        progress(f"review: {len(batches) - len(todo)}/{len(batches)} batches approved by township and department")
+        if todo and time.monotonic() > deadline:
+            raise TimeoutError(f"{len(todo)} batches still in review after {timeout}s")
+        if todo:
+            time.sleep(0.3)
+
+
+def _advance(c: CountyClient, batch_id: str, town: dict[str, str], dept: dict[str, str]) -> str:
+    """One step of a batch's review, by whoever's turn it is; returns the status it found."""
+    status: str = c.call("GET", "review", f"/batches/{batch_id}/decisions", Role.FINANCE)["status"]
+    if status == "township_review":
+        flagged = c.call("GET", "review", f"/batches/{batch_id}/items", Role.TOWNSHIP, town,
+                         params={"status": "flagged", "limit": 5000})
+        c.call("POST", "review", f"/batches/{batch_id}/township-review", Role.TOWNSHIP, town, json={
+            "decisions": [{"item_id": i["item_id"], "approve": False, "reason": "经入户核实不符合条件"}
+                          for i in flagged]})
+    elif status == "department_review":
+        c.call("POST", "review", f"/batches/{batch_id}/department-approval", Role.DEPARTMENT, dept,
+               json={"approve": True, "reason": "审核通过"})
+    return status
+
+
 def seed(c: CountyClient, people: list[Resident], progs: list[Program], year: int,
          rng: random.Random) -> dict[str, int]:
-    """Catalog, quotas, bank contracts, card registry and bank accounts."""
+    """Catalog, townships, quotas, bank contracts, card registry and bank accounts."""
+    for code, (town, villages) in TOWNSHIPS.items():
+        c.call("PUT", "declaration", f"/townships/{code}", Role.FINANCE, json={"name": town, "villages": villages})
     for p in progs:
-        c.call("POST", "catalog", "/programs", Role.FINANCE, ok=(201, 409), json={
-            "code": p.code, "name": p.name, "department_code": p.department_code,
-            "standard_fen": p.standard_fen, "unit": p.unit, "year": year})
+        c.call("POST", "catalog", "/programs", Role.FINANCE, ok=(201, 409), json=p.as_json(year))
         for level, share in (("central", 60), ("provincial", 20), ("prefecture", 10), ("county", 10)):
             c.call("PUT", "treasury", "/quotas", Role.FINANCE, json={
                 "program_code": p.code, "year": year, "level": level, "total_fen": 500_000_000 * share})
@@ -187,6 +274,24 @@ def verify(c: CountyClient, batches: list[dict[str, Any]], ledger: dict[str, Any
     ]
 
 
+def prepare(c: CountyClient, people: list[Resident], progs: list[Program], today: dt.date,
+            rng: random.Random) -> tuple[dict[tuple[str, str], list[dict[str, Any]]], dict[str, int]]:
+    """Seed the county and its reference data; plan the rows to declare (with planted problems)."""
+    planted = seed(c, people, progs, today.year, rng)
+    marked = pick_planted(people, rng)
+    seed_references(c, people, marked, today.replace(day=1))
+    rows, planted_rows = plan(people, progs, rng, marked, today.replace(day=1))
+    return rows, planted | planted_rows
+
+
+def declare(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], period: str, progs: list[Program],
+            timeout: float, progress: Callable[[str], None], pace: float = 0.0) -> tuple[list[dict[str, Any]], int]:
+    """Townships submit; township reviewers and department approvers decide."""
+    batches, row_errors = submit(c, rows, period, pace=pace)
+    review_batches(c, batches, {p.code: p.department_code for p in progs}, timeout, progress)
+    return batches, row_errors
+
+
 def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], None] = print,
                 timeout: float = 300, seed_value: int = 632523) -> PayrollResult:
     rng = random.Random(seed_value)
@@ -195,13 +300,12 @@ def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], No
     people = residents(people_count, seed_value)
     progs = programs(today.year)
     progress(f"seeding Guide County: {len(progs)} programs, {len(people)} residents, {len(BANKS)} banks")
-    planted = seed(c, people, progs, today.year, rng)
-    rows, planted_rows = plan(people, progs, rng)
+    rows, planted = prepare(c, people, progs, today, rng)
     start = time.monotonic()
     progress(f"submitting {sum(len(r) for r in rows.values())} declared rows in {len(rows)} batches for {period}")
-    batches, row_errors = submit(c, rows, period)
+    batches, row_errors = declare(c, rows, period, progs, timeout, progress)
     wait_paid(c, batches, timeout, progress)
     seconds = time.monotonic() - start
     ledger = c.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"})
     checks = verify(c, batches, ledger)
-    return PayrollResult(period, batches, row_errors, ledger, checks, seconds, planted | planted_rows)
+    return PayrollResult(period, batches, row_errors, ledger, checks, seconds, planted)

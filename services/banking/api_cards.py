@@ -91,4 +91,6 @@ async def decide_change(request_id: str, body: DecisionIn, who: CurrentPrincipal
     """Approve or reject a card change; the approver must not be the person who recorded it."""
     require(who, Role.FINANCE)
     async with rt.db.transaction() as session:
-        return await cards.decide_change(session, who, request_id, body.approve, body.reason)
+        got = await cards.decide_change(rt, session, who, request_id, body.approve, body.reason)
+    rt.nudge()
+    return got

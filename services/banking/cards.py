@@ -14,7 +14,7 @@ from services.banking import tables
 from shared.audit import record
 from shared.auth import Principal
 from shared.events import topics
-from shared.events.payloads import AlertRaised
+from shared.events.payloads import AlertRaised, CardEntry, CardsRegistered
 from shared.masking import mask_card, mask_id
 from shared.service import Runtime
 
@@ -47,9 +47,17 @@ async def register(rt: Runtime, session: AsyncSession, who: Principal, cards: li
         new += len(res.all())
     if alerts:
         await rt.emit(session, topics.ALERT_RAISED, "cards", alerts, "card-registry")
+    await publish_cards(rt, session, cards)
     await record(session, tables.audit, who, "cards.register", f"{new} cards",
                  detail={"second_cards": len(alerts)})
     return {"registered": new, "already_known": len(cards) - new, "second_cards_inactive": len(alerts)}
+
+
+async def publish_cards(rt: Runtime, session: AsyncSession, cards: list[dict[str, Any]]) -> None:
+    """Tell review (and anyone) what the registry now holds, in chunks."""
+    entries = [CardEntry(**{k: c[k] for k in CardEntry.model_fields}) for c in cards]
+    await rt.emit(session, topics.CARDS_REGISTERED, "cards", [
+        CardsRegistered(cards=tuple(entries[i:i + 2000])) for i in range(0, len(entries), 2000)], "card-registry")
 
 
 async def multiple_cards(session: AsyncSession) -> list[dict[str, Any]]:
@@ -80,7 +88,7 @@ async def request_change(session: AsyncSession, who: Principal, id_number: str, 
             "new_card": mask_card(new_card)}
 
 
-async def decide_change(session: AsyncSession, who: Principal, request_id: str, approve: bool,
+async def decide_change(rt: Runtime, session: AsyncSession, who: Principal, request_id: str, approve: bool,
                         reason: str | None) -> dict[str, Any]:
     """Approve (by someone other than the requester) or reject a card change; audited either way."""
     cc = tables.card_changes
@@ -103,5 +111,7 @@ async def decide_change(session: AsyncSession, who: Principal, request_id: str, 
                                    bank_code=req["bank_code"], status="active", changed_at=func.now())
         await session.execute(stmt.on_conflict_do_update(index_elements=["card_number"], set_={
             "status": "active", "changed_at": func.now(), "bank_code": req["bank_code"]}))
+        changed = (await session.execute(select(C).where(C.c.id_number == req["id_number"]))).mappings().all()
+        await publish_cards(rt, session, [dict(c) for c in changed])
     await record(session, tables.audit, who, f"card.change.{status}", request_id, reason)
     return {"request_id": request_id, "status": status}

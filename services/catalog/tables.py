@@ -1,4 +1,18 @@
-from sqlalchemy import BigInteger, Column, DateTime, Integer, String, Table, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.audit import add_audit_table
 from shared.db import new_metadata
@@ -11,13 +25,30 @@ audit = add_audit_table(metadata)
 programs = Table(
     "programs", metadata,
     Column("code", String(40), primary_key=True),
-    Column("version", Integer, nullable=False),
     Column("name", String(200), nullable=False),
     Column("department_code", String(40), nullable=False),
-    Column("standard_fen", BigInteger, nullable=False),
-    Column("unit", String(20), nullable=False),
-    Column("year", Integer, nullable=False),
-    Column("status", String(20), nullable=False, server_default="published"),
+    Column("legal_basis", Text, nullable=False),
+    Column("target_group", Text, nullable=False),
+    Column("frequency", String(12), nullable=False),
+    Column("retired_from", Date, nullable=True),
     Column("created_by", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# every edit is a new version with its effective date; nothing is overwritten
+versions = Table(
+    "program_versions", metadata,
+    Column("code", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("standard_fen", BigInteger, nullable=False),
+    Column("unit", String(20), nullable=False),
+    Column("cap_quantity", Numeric(14, 2), nullable=True),
+    Column("min_age", Integer, nullable=True),
+    Column("means_tested", Boolean, nullable=False),
+    Column("funding_shares", JSONB, nullable=False),
+    Column("note", Text, nullable=True),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    PrimaryKeyConstraint("code", "version"),
 )

@@ -1,4 +1,4 @@
-"""Row validation of a declaration: which row, which field, what is wrong, how to fix it."""
+"""Row validation of a declaration: which row, which column, what is wrong, how to fix it."""
 
 from __future__ import annotations
 
@@ -8,10 +8,12 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from shared.ids import card_problem, id_problem
-from shared.money import amount_for
+from shared.money import MoneyError, amount_for, yuan_to_fen
 
 PERIOD = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
+BANK_CODE = re.compile(r"^[A-Z0-9]{2,20}$")
 MAX_ROWS = 200_000
+MAX_CELL = 100
 
 # the column headers officials use, and the field each one fills
 HEADERS = {
@@ -19,9 +21,13 @@ HEADERS = {
     "公民身份号码": "id_number",
     "社保卡号": "card_number",
     "开户银行": "bank_code",
+    "乡镇": "township",
     "村": "village",
+    "补贴项目": "program",
     "数量": "quantity",
+    "金额": "amount",
 }
+REQUIRED = ("name", "id_number", "card_number", "bank_code", "village")
 LABEL = {field: header for header, field in HEADERS.items()}
 
 
@@ -32,8 +38,9 @@ class RowError:
     message: str
 
     def as_dict(self) -> dict[str, Any]:
-        return {"row": self.row, "field": self.field, "column": LABEL.get(self.field, self.field),
-                "message": self.message}
+        # row 1 is the first data row; in the spreadsheet it is line 2, under the header
+        return {"row": self.row, "sheet_row": self.row + 1, "field": self.field,
+                "column": LABEL.get(self.field, self.field), "message": self.message}
 
 
 @dataclass(frozen=True)
@@ -48,17 +55,41 @@ class GoodRow:
     amount_fen: int
 
 
+@dataclass(frozen=True)
+class Context:
+    """What a row is checked against: the program version in force, the batch's township and its villages."""
+
+    program_code: str
+    program_name: str
+    standard_fen: int
+    township_code: str
+    township_names: frozenset[str]
+    villages: frozenset[str]
+
+
 def _text(raw: dict[str, Any], field: str) -> str:
     value = raw.get(field)
     return "" if value is None else str(value).strip()
 
 
-BANK_CODE = re.compile(r"^[A-Z0-9]{2,20}$")
+def _hygiene(row: int, raw: dict[str, Any]) -> list[RowError]:
+    """Formulas and oversized cells are refused: nothing from a spreadsheet is ever evaluated."""
+    errors = []
+    for field, value in raw.items():
+        text = "" if value is None else str(value)
+        if text.startswith("="):
+            errors.append(RowError(row, field, f"{LABEL.get(field, field)} contains a formula; type the value itself"))
+        elif len(text) > MAX_CELL:
+            errors.append(RowError(row, field, f"{LABEL.get(field, field)} is {len(text)} characters; "
+                                               f"at most {MAX_CELL}"))
+    return errors
 
 
-def check_row(row: int, raw: dict[str, Any], standard_fen: int) -> GoodRow | list[RowError]:
-    """Validate one declared row; the amount is the program's standard times the quantity."""
-    errors: list[RowError] = []
+def check_row(row: int, raw: dict[str, Any], ctx: Context) -> GoodRow | list[RowError]:
+    """Validate one declared row; the amount is the 金额 given, else the standard times the quantity."""
+    errors = _hygiene(row, raw)
+    if errors:
+        return errors
     name = _text(raw, "name")
     if not 2 <= len(name) <= 50:
         errors.append(RowError(row, "name", "姓名 is required (2-50 characters)"))
@@ -71,16 +102,38 @@ def check_row(row: int, raw: dict[str, Any], standard_fen: int) -> GoodRow | lis
     bank = _text(raw, "bank_code")
     if not BANK_CODE.match(bank):
         errors.append(RowError(row, "bank_code", f"开户银行 {bank!r} must be the bank's code, e.g. ABC or QHRCB"))
+    town = _text(raw, "township")
+    if town and town != ctx.township_code and town not in ctx.township_names:
+        errors.append(RowError(row, "township", f"乡镇 {town!r} is not this batch's township; a township "
+                                                "declares only for its own villages"))
     village = _text(raw, "village")
     if not village:
         errors.append(RowError(row, "village", "村 is required"))
+    elif village not in ctx.villages:
+        errors.append(RowError(row, "village", f"村 {village!r} is not a village of this township"))
+    program = _text(raw, "program")
+    if program and program not in (ctx.program_code, ctx.program_name):
+        errors.append(RowError(row, "program", f"补贴项目 {program!r} is not this batch's program "
+                                               f"({ctx.program_code} {ctx.program_name})"))
     quantity = Decimal(0)
     try:
         quantity = Decimal(_text(raw, "quantity") or "1")
-        if not quantity.is_finite() or quantity <= 0 or quantity > 100_000 or quantity.as_tuple().exponent < -2:  # type: ignore[operator]
+        exponent = quantity.as_tuple().exponent
+        if not quantity.is_finite() or quantity <= 0 or quantity > 100_000 or (
+                isinstance(exponent, int) and exponent < -2):
             raise InvalidOperation
     except InvalidOperation:
         errors.append(RowError(row, "quantity", "数量 must be a positive number with at most two decimals"))
+    amount = 0
+    given = _text(raw, "amount")
+    if given:
+        try:
+            amount = yuan_to_fen(given)
+            if amount <= 0:
+                raise MoneyError("not positive")
+        except MoneyError:
+            errors.append(RowError(row, "amount", f"金额 {given!r} must be a positive amount in yuan, e.g. 1055.00"))
     if errors:
         return errors
-    return GoodRow(row, name, id_number, card, bank, village, quantity, amount_for(standard_fen, quantity))
+    return GoodRow(row, name, id_number, card, bank, village, quantity,
+                   amount or amount_for(ctx.standard_fen, quantity))

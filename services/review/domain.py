@@ -1,20 +1,28 @@
-"""Review rules (比对规则): each with a code and a plain reason shown on the item."""
+"""Cross-check rules (比对规则): each with a code, hard (reject) or soft (to a person), and a plain reason."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
 
 from shared.events.payloads import Item
-from shared.ids import card_problem, id_problem
+from shared.ids import birth_date, card_problem, id_problem
 
-INVALID_ID = "INVALID_ID"
-INVALID_CARD = "INVALID_CARD"
-DUPLICATE_IN_PERIOD = "DUPLICATE_IN_PERIOD"
-
-REASONS = {
-    INVALID_ID: "公民身份号码无效",
-    INVALID_CARD: "社保卡号无效",
-    DUPLICATE_IN_PERIOD: "同一人同一项目同一期重复申报",
+RULES: dict[str, tuple[bool, str]] = {  # code: (hard, 说明)
+    "INVALID_ID": (True, "公民身份号码无效"),
+    "INVALID_CARD": (True, "社保卡号无效"),
+    "NAME_MISMATCH": (True, "姓名与户籍信息不一致"),
+    "NOT_IN_REGISTRY": (False, "户籍库中查无此人"),
+    "DECEASED": (True, "受益人已死亡"),
+    "DUPLICATE_IN_PERIOD": (True, "同一人同一项目同一期重复申报"),
+    "CARD_SHARED": (False, "一张卡为多人领取补贴"),
+    "CARD_HOLDER_MISMATCH": (True, "社保卡持卡人与受益人不一致"),
+    "PUBLIC_EMPLOYEE": (True, "财政供养人员领取困难群众补贴"),
+    "OUTSIDE_CRITERIA": (True, "不符合补贴对象条件"),
+    "AMOUNT_ABOVE_STANDARD": (True, "申报金额超过补贴标准"),
+    "VILLAGE_OFFICIAL": (False, "村干部或其亲属享受补贴，需重点审核"),
 }
 
 
@@ -24,14 +32,66 @@ class Finding:
     detail: str
 
     @property
-    def reason(self) -> str:
-        return f"{REASONS[self.code]}: {self.detail}"
+    def hard(self) -> bool:
+        return RULES[self.code][0]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "hard": self.hard, "reason": f"{RULES[self.code][1]}: {self.detail}"}
 
 
-def validity(item: Item) -> Finding | None:
-    """Rules that need nothing but the item itself."""
+@dataclass
+class Program:
+    standard_fen: int
+    cap_quantity: Decimal | None
+    min_age: int | None
+    means_tested: bool
+
+
+@dataclass
+class References:
+    """What the checks look at for one chunk (already narrowed to its people and cards)."""
+
+    household: dict[str, dict[str, Any]] = field(default_factory=dict)
+    has_household: bool = False
+    deaths: dict[str, dt.date] = field(default_factory=dict)
+    employees: dict[str, str] = field(default_factory=dict)
+    officials: dict[str, str] = field(default_factory=dict)
+    cards: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def age_on(id_number: str, day: dt.date) -> int:
+    born = birth_date(id_number)
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
+def check_item(item: Item, program: Program, refs: References, period_start: dt.date) -> list[Finding]:
+    """Every rule that needs only the item, the program version and the reference data."""
     if problem := id_problem(item.id_number):
-        return Finding(INVALID_ID, problem)
+        return [Finding("INVALID_ID", problem)]
+    out: list[Finding] = []
     if problem := card_problem(item.card_number):
-        return Finding(INVALID_CARD, problem)
-    return None
+        out.append(Finding("INVALID_CARD", problem))
+    person = refs.household.get(item.id_number)
+    if person is not None and person["name"] != item.name:
+        out.append(Finding("NAME_MISMATCH", "the registry has another name for this ID number"))
+    elif person is None and refs.has_household:
+        out.append(Finding("NOT_IN_REGISTRY", "the ID number is not in the household registry"))
+    died = refs.deaths.get(item.id_number)
+    if died is not None and died < period_start:
+        out.append(Finding("DECEASED", f"died {died:%Y-%m-%d}, before the period"))
+    card = refs.cards.get(item.card_number)
+    if card is not None and (card["id_number"] != item.id_number or card["name"] != item.name):
+        out.append(Finding("CARD_HOLDER_MISMATCH", "the card is registered to someone else"))
+    if program.means_tested and item.id_number in refs.employees:
+        out.append(Finding("PUBLIC_EMPLOYEE", f"on the fiscal payroll of {refs.employees[item.id_number]}"))
+    if program.min_age is not None and age_on(item.id_number, period_start) < program.min_age:
+        out.append(Finding("OUTSIDE_CRITERIA", f"younger than {program.min_age}"))
+    if program.cap_quantity is not None and item.quantity > program.cap_quantity:
+        out.append(Finding("AMOUNT_ABOVE_STANDARD", f"quantity {item.quantity} above the cap {program.cap_quantity}"))
+    else:
+        most = int((Decimal(program.standard_fen) * item.quantity).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+        if item.amount_fen > most:
+            out.append(Finding("AMOUNT_ABOVE_STANDARD", f"{item.amount_fen} fen declared, the standard allows {most}"))
+    if item.id_number in refs.officials:
+        out.append(Finding("VILLAGE_OFFICIAL", refs.officials[item.id_number]))
+    return out

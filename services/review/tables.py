@@ -1,12 +1,69 @@
-from sqlalchemy import Column, DateTime, PrimaryKeyConstraint, String, Table, Text, func
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    Numeric,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    func,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 
+from shared.audit import add_audit_table
 from shared.db import new_metadata
 from shared.messaging.tables import add_messaging_tables
 
 metadata = new_metadata()
 outbox, inbox = add_messaging_tables(metadata)
+audit = add_audit_table(metadata)
 
-# one claim per person, program and period: the first item wins, later ones are duplicates
+programs = Table(
+    "program_versions", metadata,
+    Column("code", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("effective_from", Date, nullable=False),
+    Column("standard_fen", BigInteger, nullable=False),
+    Column("cap_quantity", Numeric(14, 2), nullable=True),
+    Column("min_age", Integer, nullable=True),
+    Column("means_tested", Boolean, nullable=False),
+    PrimaryKeyConstraint("code", "version"),
+)
+
+# reference data (比对数据): every import is a new version with who and when; checks use the newest
+ref_imports = Table(
+    "ref_imports", metadata,
+    Column("import_id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String(30), nullable=False),
+    Column("row_count", Integer, nullable=False),
+    Column("imported_by", String(100), nullable=False),
+    Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("source", String(200), nullable=True),
+)
+
+ref_rows = Table(
+    "ref_rows", metadata,
+    Column("import_id", Integer, nullable=False),
+    Column("id_number", String(18), nullable=False),
+    Column("name", String(100), nullable=True),
+    Column("village", String(100), nullable=True),
+    Column("status", String(40), nullable=True),   # household status, employer, or relation to an official
+    Column("on_date", Date, nullable=True),        # date of death
+    PrimaryKeyConstraint("import_id", "id_number"),
+)
+
+card_refs = Table(
+    "card_refs", metadata,
+    Column("card_number", String(19), primary_key=True),
+    Column("id_number", String(18), nullable=False),
+    Column("name", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+)
+
 claims = Table(
     "claims", metadata,
     Column("program_code", String(40), nullable=False),
@@ -16,12 +73,41 @@ claims = Table(
     PrimaryKeyConstraint("program_code", "period", "id_number"),
 )
 
-decisions = Table(
-    "decisions", metadata,
+card_claims = Table(
+    "card_claims", metadata,
+    Column("period", String(7), nullable=False),
+    Column("card_number", String(19), nullable=False),
+    Column("id_number", String(18), nullable=False),
+    PrimaryKeyConstraint("period", "card_number"),
+)
+
+batches = Table(
+    "batches", metadata,
+    Column("batch_id", String(40), primary_key=True),
+    Column("program_code", String(40), nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("township_code", String(12), nullable=False),
+    Column("chunk_count", Integer, nullable=False),
+    Column("chunks_received", Integer, nullable=False, server_default="0"),
+    # checking -> township_review -> department_review -> approved | returned
+    Column("status", String(20), nullable=False, server_default="checking"),
+    Column("ref_versions", JSONB, nullable=True),  # the reference data the checks used (frozen with the roster)
+    Column("township_by", String(100), nullable=True),
+    Column("township_at", DateTime(timezone=True), nullable=True),
+    Column("department_by", String(100), nullable=True),
+    Column("department_at", DateTime(timezone=True), nullable=True),
+    Column("department_reason", Text, nullable=True),
+)
+
+items = Table(
+    "items", metadata,
     Column("item_id", String(60), primary_key=True),
     Column("batch_id", String(40), nullable=False, index=True),
-    Column("decision", String(10), nullable=False),
-    Column("reason_code", String(40), nullable=True),
-    Column("reason", Text, nullable=True),
-    Column("decided_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("body", JSONB, nullable=False),            # the declared item, as it arrived
+    Column("findings", JSONB, nullable=False),        # [{code, hard, reason}]
+    # passed | flagged | rejected (by a rule) -> approved | rejected (by a person)
+    Column("status", String(10), nullable=False),
+    Column("decided_by", String(100), nullable=True),
+    Column("decision_reason", Text, nullable=True),
 )

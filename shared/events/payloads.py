@@ -6,6 +6,7 @@ not add up, so a totals mismatch is caught at every hop by the parse itself.
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 from typing import ClassVar, Literal
 
@@ -76,6 +77,8 @@ class _BatchChunk(_Chunk):
 
 
 class ProgramPublished(Event):
+    """A program version (项目清单): what is paid, to whom, from when; a retirement is a version too."""
+
     event_type: ClassVar[str] = "catalog.program.published"
     program_code: str
     version: int
@@ -83,7 +86,14 @@ class ProgramPublished(Event):
     department_code: str
     standard_fen: int
     unit: str
-    year: int
+    effective_from: dt.date
+    retired_from: dt.date | None = None
+    cap_quantity: Decimal | None = None
+    min_age: int | None = None
+    means_tested: bool = False
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.retired_from is None or on < self.retired_from)
 
 
 class BatchSubmitted(_BatchChunk):
@@ -234,6 +244,21 @@ class AlertRaised(Event):
     kind: str
     subject: str
     detail: str
+
+
+class CardEntry(_Frozen):
+    card_number: str
+    id_number: str
+    name: str
+    bank_code: str
+    status: str
+
+
+class CardsRegistered(Event):
+    """The card registry changed (registrations, approved changes): review checks card holders against it."""
+
+    event_type: ClassVar[str] = "banking.cards.registered"
+    cards: tuple[CardEntry, ...]
 
 
 class PaymentCompleted(Event):

@@ -12,7 +12,8 @@ PAYMENT_COMPLETED = "treasury.payment.completed.v1"
 INSTRUCTION_ISSUED = "banking.instruction.issued.v1"
 PAYMENT_SETTLED = "banking.payment.settled.v1"
 ORDER_ACCEPTED = "banking.order.accepted.v1"
-ALERT_RAISED = "banking.alert.raised.v1"
+ALERT_RAISED = "ykt.alert.raised.v1"  # any service raises alerts for supervision
+CARDS_REGISTERED = "banking.cards.registered.v1"
 BANK_FEEDBACK = "bank.feedback.reported.v1"
 COMPLAINT_FILED = "complaint.complaint.filed.v1"
 DEAD_LETTER = "ykt.deadletter.v1"
@@ -20,6 +21,7 @@ DEAD_LETTER = "ykt.deadletter.v1"
 ALL = (
     PROGRAM_PUBLISHED, BATCH_SUBMITTED, ITEMS_REVIEWED, ITEMS_CLEARED, ROSTER_PUBLISHED,
     PAYMENT_ORDERED, PAYMENT_COMPLETED, INSTRUCTION_ISSUED, PAYMENT_SETTLED, ORDER_ACCEPTED, ALERT_RAISED,
+    CARDS_REGISTERED,
     BANK_FEEDBACK,
     COMPLAINT_FILED, DEAD_LETTER,
 )

@@ -36,6 +36,14 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Any, AsyncSession, Envelope[Any]], Awaitable[None]]
 
 
+class RetryLater(Exception):
+    """Raised by a handler that needs something still on its way (e.g. a program before its batches):
+    retried for up to ``RETRY_LATER_SECONDS`` without counting as a failure, then treated as one."""
+
+
+RETRY_LATER_SECONDS = 120
+
+
 @dataclass(frozen=True)
 class Subscription:
     """A topic, the payload model it carries, and the use case that handles one event."""
@@ -98,6 +106,7 @@ class ConsumerRuntime:
         correlation_id.set(envelope.correlation_id)
         message_id = str(envelope.event_id)
         failures = 0
+        waited = 0.0
         while True:
             try:
                 async with self.db.transaction() as session:
@@ -107,6 +116,15 @@ class ConsumerRuntime:
                 return
             except (OperationalError, InterfaceError, OSError) as exc:
                 await self._infra_pause(exc)
+            except RetryLater as exc:
+                if waited < RETRY_LATER_SECONDS:
+                    log.info("not ready yet (%s); retrying", exc)
+                    await asyncio.sleep(1)
+                    waited += 1
+                    continue
+                failures += 1
+                if await self._gave_up(record, sub, message_id, exc, failures):
+                    return
             except DBAPIError as exc:
                 if exc.connection_invalidated:
                     await self._infra_pause(exc)

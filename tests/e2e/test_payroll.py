@@ -24,7 +24,9 @@ def test_totals_match_to_the_fen_at_every_stage(payroll: PayrollResult) -> None:
 def test_planted_problems_are_caught_where_they_should_be(payroll: PayrollResult) -> None:
     stages = {s: sum(r[s]["items"] for r in payroll.ledger["rows"]) for s in ("rejected", "failed", "credited")}
     assert payroll.row_errors == payroll.planted["mistyped_id"] > 0
-    assert stages["rejected"] == payroll.planted["declared_twice"] > 0
+    caught_by_review = ("declared_twice", "deceased_rows", "public_employee_rows")
+    assert stages["rejected"] == sum(payroll.planted[k] for k in caught_by_review)
+    assert all(payroll.planted[k] > 0 for k in caught_by_review)
     # refused cards, frozen accounts and the 1% random failures all end as failed (returned) items
     assert stages["failed"] >= payroll.planted["card_not_registered"] + payroll.planted["account_frozen"] > 0
     assert stages["credited"] > 0.95 * sum(b["accepted_rows"] for b in payroll.batches)

@@ -39,7 +39,7 @@ def test_chunk_index_must_be_in_range() -> None:
 
 def test_events_are_frozen_and_forbid_unknown_fields() -> None:
     p = ProgramPublished(program_code="X", version=1, name="n", department_code="MZ", standard_fen=1, unit="person",
-                         year=2026)
+                         effective_from="2026-01-01")  # type: ignore[arg-type]
     with pytest.raises(ValidationError):
         p.name = "other"  # type: ignore[misc]
     raw = wrap(p, producer="t", correlation_id="c").model_dump(mode="json")

@@ -5,11 +5,13 @@ from decimal import Decimal
 
 from services.bank_simulator.domain import answer, notice
 from services.banking.domain import CARD_NOT_ACTIVE, CARD_NOT_REGISTERED, NO_VALID_CONTRACT, NOT_OWN_CARD, route
-from services.declaration.domain import GoodRow, RowError, check_row
+from services.declaration.domain import Context, GoodRow, RowError, check_row
 from services.declaration.uploads import UploadError, read_csv
-from services.review.domain import INVALID_CARD, INVALID_ID, validity
 from shared.events.payloads import PayeeLine
 from tests.factories import item, person
+
+CTX = Context("GDDLBH-2026", "耕地地力保护补贴", 10550, "632523200", frozenset({"河东乡"}),
+              frozenset({"王屯村", "周屯村"}))
 
 
 def _row(**over: str) -> dict[str, str]:
@@ -19,13 +21,13 @@ def _row(**over: str) -> dict[str, str]:
 
 
 def test_good_row_gets_standard_times_quantity() -> None:
-    got = check_row(3, _row(), standard_fen=10550)
+    got = check_row(3, _row(), CTX)
     assert isinstance(got, GoodRow)
     assert got.amount_fen == 131875 and got.row == 3
 
 
 def test_bad_row_lists_every_problem_with_row_and_column() -> None:
-    got = check_row(7, _row(id_number="110105194912310021", card_number="123", quantity="-1", village=""), 100)
+    got = check_row(7, _row(id_number="110105194912310021", card_number="123", quantity="-1", village=""), CTX)
     assert isinstance(got, list)
     fields = {e.field for e in got}
     assert fields == {"id_number", "card_number", "quantity", "village"}
@@ -41,6 +43,20 @@ def test_csv_with_official_headers_in_gbk() -> None:
     assert rows == [r]
 
 
+def test_scope_formulas_and_huge_cells_are_row_errors() -> None:
+    other_village = check_row(1, _row(village="尕让村"), CTX)
+    assert isinstance(other_village, list) and "not a village of this township" in other_village[0].message
+    other_town = check_row(2, _row(township="河阴镇"), CTX)
+    assert isinstance(other_town, list) and other_town[0].field == "township"
+    assert isinstance(check_row(3, _row(township="河东乡", program="耕地地力保护补贴"), CTX), GoodRow)
+    formula = check_row(4, _row(name='=HYPERLINK("http://x","点击")'), CTX)
+    assert isinstance(formula, list) and "formula" in formula[0].message
+    huge = check_row(5, _row(village="村" * 5000), CTX)
+    assert isinstance(huge, list) and "characters" in huge[0].message
+    declared = check_row(6, _row(amount="1,000.50"), CTX)
+    assert isinstance(declared, GoodRow) and declared.amount_fen == 100050
+
+
 def test_csv_missing_column_is_refused_with_the_column_named() -> None:
     try:
         read_csv("姓名,村\n张三,王屯村\n".encode())
@@ -48,14 +64,6 @@ def test_csv_missing_column_is_refused_with_the_column_named() -> None:
         assert "公民身份号码" in str(exc)
     else:
         raise AssertionError("a file without the ID column was accepted")
-
-
-def test_review_validity_rules() -> None:
-    assert validity(item()) is None
-    bad_id = validity(item(id_number="110105194912310021"))
-    assert bad_id is not None and bad_id.code == INVALID_ID
-    bad_card = validity(item(card_number="6228480000000000001"))
-    assert bad_card is not None and bad_card.code == INVALID_CARD
 
 
 def test_payee_must_be_own_active_card_at_a_contracted_bank() -> None:
@@ -88,7 +96,7 @@ def test_bank_answers_by_account_state_and_is_repeatable() -> None:
 
 
 def test_quantity_with_three_decimals_is_refused() -> None:
-    got = check_row(1, _row(quantity="1.005"), 100)
+    got = check_row(1, _row(quantity="1.005"), CTX)
     assert isinstance(got, list) and got[0].field == "quantity"
     assert Decimal("1.5")  # quantities are decimals, never floats
 

@@ -1,14 +1,14 @@
 """initial
 
-Revision ID: a8ccb243fb37
+Revision ID: 6480e94d31d7
 Revises: 
-Create Date: 2026-11-26 10:29:24.037363
+Create Date: 2026-11-26 11:21:58.202383
 """
 from alembic import op
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-revision = 'a8ccb243fb37'
+revision = '6480e94d31d7'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -29,19 +29,18 @@ def upgrade() -> None:
     )
     op.create_table('batches',
     sa.Column('batch_id', sa.String(length=40), nullable=False),
+    sa.Column('upload_id', sa.String(length=40), nullable=False),
     sa.Column('program_code', sa.String(length=40), nullable=False),
+    sa.Column('program_version', sa.Integer(), nullable=False),
     sa.Column('period', sa.String(length=7), nullable=False),
     sa.Column('township_code', sa.String(length=12), nullable=False),
-    sa.Column('content_digest', sa.String(length=64), nullable=False),
     sa.Column('item_count', sa.Integer(), nullable=False),
     sa.Column('amount_fen', sa.BigInteger(), nullable=False),
-    sa.Column('rejected_rows', sa.Integer(), nullable=False),
     sa.Column('chunk_count', sa.Integer(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('submitted_by', sa.String(length=100), nullable=False),
     sa.Column('submitted_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
-    sa.PrimaryKeyConstraint('batch_id', name=op.f('pk_batches')),
-    sa.UniqueConstraint('township_code', 'program_code', 'period', 'content_digest', name='uq_batches_same_upload')
+    sa.PrimaryKeyConstraint('batch_id', name=op.f('pk_batches'))
     )
     op.create_table('inbox',
     sa.Column('message_id', sa.String(length=200), nullable=False),
@@ -50,6 +49,15 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=20), server_default='handled', nullable=False),
     sa.PrimaryKeyConstraint('message_id', name=op.f('pk_inbox'))
     )
+    op.create_table('item_reviews',
+    sa.Column('item_id', sa.String(length=60), nullable=False),
+    sa.Column('batch_id', sa.String(length=40), nullable=False),
+    sa.Column('decision', sa.String(length=10), nullable=False),
+    sa.Column('reason_code', sa.String(length=40), nullable=True),
+    sa.Column('reason', sa.String(length=500), nullable=True),
+    sa.PrimaryKeyConstraint('item_id', name=op.f('pk_item_reviews'))
+    )
+    op.create_index(op.f('ix_item_reviews_batch_id'), 'item_reviews', ['batch_id'], unique=False)
     op.create_table('items',
     sa.Column('item_id', sa.String(length=60), nullable=False),
     sa.Column('batch_id', sa.String(length=40), nullable=False),
@@ -78,26 +86,64 @@ def upgrade() -> None:
     sa.UniqueConstraint('event_id', name=op.f('uq_outbox_event_id'))
     )
     op.create_index('ix_outbox_unsent', 'outbox', ['txid', 'id'], unique=False, postgresql_where=sa.text('sent_at IS NULL'))
-    op.create_table('programs',
+    op.create_table('program_versions',
     sa.Column('code', sa.String(length=40), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('name', sa.String(length=200), nullable=False),
-    sa.Column('department_code', sa.String(length=40), nullable=False),
+    sa.Column('effective_from', sa.Date(), nullable=False),
     sa.Column('standard_fen', sa.BigInteger(), nullable=False),
     sa.Column('unit', sa.String(length=20), nullable=False),
-    sa.Column('year', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('code', 'version', name=op.f('pk_program_versions'))
+    )
+    op.create_table('programs',
+    sa.Column('code', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=200), nullable=False),
+    sa.Column('department_code', sa.String(length=40), nullable=False),
+    sa.Column('retired_from', sa.Date(), nullable=True),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_programs'))
+    )
+    op.create_table('townships',
+    sa.Column('code', sa.String(length=12), nullable=False),
+    sa.Column('name', sa.String(length=50), nullable=False),
+    sa.PrimaryKeyConstraint('code', name=op.f('pk_townships'))
+    )
+    op.create_table('uploads',
+    sa.Column('upload_id', sa.String(length=40), nullable=False),
+    sa.Column('batch_id', sa.String(length=40), nullable=True),
+    sa.Column('program_code', sa.String(length=40), nullable=False),
+    sa.Column('period', sa.String(length=7), nullable=False),
+    sa.Column('township_code', sa.String(length=12), nullable=False),
+    sa.Column('filename', sa.String(length=200), nullable=True),
+    sa.Column('content_digest', sa.String(length=64), nullable=False),
+    sa.Column('row_count', sa.Integer(), nullable=False),
+    sa.Column('accepted_rows', sa.Integer(), nullable=False),
+    sa.Column('rejected_rows', sa.Integer(), nullable=False),
+    sa.Column('errors', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('uploaded_by', sa.String(length=100), nullable=False),
+    sa.Column('uploaded_at', sa.DateTime(timezone=True), server_default=sa.text('now()'), nullable=False),
+    sa.PrimaryKeyConstraint('upload_id', name=op.f('pk_uploads')),
+    sa.UniqueConstraint('township_code', 'program_code', 'period', 'content_digest', name='uq_uploads_same_file')
+    )
+    op.create_table('villages',
+    sa.Column('township_code', sa.String(length=12), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.PrimaryKeyConstraint('township_code', 'name', name=op.f('pk_villages'))
     )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_table('villages')
+    op.drop_table('uploads')
+    op.drop_table('townships')
     op.drop_table('programs')
+    op.drop_table('program_versions')
     op.drop_index('ix_outbox_unsent', table_name='outbox', postgresql_where=sa.text('sent_at IS NULL'))
     op.drop_table('outbox')
     op.drop_index(op.f('ix_items_batch_id'), table_name='items')
     op.drop_table('items')
+    op.drop_index(op.f('ix_item_reviews_batch_id'), table_name='item_reviews')
+    op.drop_table('item_reviews')
     op.drop_table('inbox')
     op.drop_table('batches')
     op.drop_table('audit_log')
