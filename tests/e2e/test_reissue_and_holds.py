@@ -38,13 +38,27 @@ def roster_done(c: CountyClient, batch_id: str) -> dict[str, Any] | None:
 
 
 def declare(c: CountyClient, people: list[tuple[str, str, str]], bank: str) -> str:
-    prog = programs(time.gmtime().tm_year)[3].code  # 高龄补贴, per person
+    """Declare, then review: these new people are not in the household registry (a flag), so the township
+    reviewer approves them with a written reason (reported to supervision) and the department approves."""
+    prog = programs(time.gmtime().tm_year)[4]  # 残疾人两项补贴, per person, no age criterion
     got = c.call("POST", "declaration", "/batches", Role.TOWNSHIP, {"township": TOWN}, json={
-        "program_code": prog, "period": time.strftime("%Y-%m"), "items": [
+        "program_code": prog.code, "period": time.strftime("%Y-%m"), "items": [
             {"name": n, "id_number": i, "card_number": k, "bank_code": bank, "village": "新街村"}
             for n, i, k in people]})
     assert got["accepted_rows"] == len(people)
-    return str(got["batch_id"])
+    batch = str(got["batch_id"])
+    town = {"township": TOWN, "sub": "reviewer-test"}
+    wait_for(lambda: c.call("GET", "review", f"/batches/{batch}/decisions", Role.FINANCE)["status"]
+             == "township_review", "the automatic checks")
+    flagged = c.call("GET", "review", f"/batches/{batch}/items", Role.TOWNSHIP, town, params={"status": "flagged"})
+    assert {f["code"] for i in flagged for f in i["findings"]} == {"NOT_IN_REGISTRY"}
+    c.call("POST", "review", f"/batches/{batch}/township-review", Role.TOWNSHIP, town, json={"decisions": [
+        {"item_id": i["item_id"], "approve": True, "reason": "新迁入人员，户籍待更新，已入户核实"} for i in flagged]})
+    c.call("POST", "review", f"/batches/{batch}/department-approval", Role.DEPARTMENT,
+           {"department": prog.department_code, "sub": "reviewer-test"}, json={"approve": True}, ok=(403,))
+    c.call("POST", "review", f"/batches/{batch}/department-approval", Role.DEPARTMENT,
+           {"department": prog.department_code, "sub": "approver-test"}, json={"approve": True})
+    return batch
 
 
 def new_people(c: CountyClient, bank: str, count: int) -> list[tuple[str, str, str]]:
@@ -148,7 +162,8 @@ def test_card_change_needs_a_second_person_and_a_payment_soon_after_raises_an_al
 
     def alerted() -> bool:
         kinds = {(a["kind"], a["subject"]) for a in c.call("GET", "supervision", "/alerts", Role.FINANCE)}
-        return {("CARD_CHANGED_BEFORE_PAYMENT", mask_id(id_number)), ("MULTIPLE_CARDS", mask_id(id_number))} <= kinds
+        return {("CARD_CHANGED_BEFORE_PAYMENT", mask_id(id_number)), ("MULTIPLE_CARDS", mask_id(id_number)),
+                ("FLAG_OVERRIDDEN", mask_id(id_number))} <= kinds
 
     wait_for(alerted, "alerts in supervision")
 
