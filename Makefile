@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint types unit integration e2e bench faults up down clean
+.PHONY: install run test lint types unit integration e2e bench faults crosscheck up down clean
 
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "Java 17+ is needed for Kafka (apt-get install openjdk-17-jre-headless)"; exit 1; }
@@ -43,6 +43,9 @@ bench: install  ## a county-sized payroll end to end (YKT_BENCH_PEOPLE, default 
 
 faults: install  ## 100,000 people while money-path services are SIGKILLed 60 times and Kafka restarts once
 	$(PY) -m deploy.faults --people $${YKT_FAULT_PEOPLE:-100000} --kills $${YKT_FAULT_KILLS:-60}
+
+crosscheck: install  ## a 100,000-row XLSX declaration with planted fraud of every rule, checked through the API
+	$(PY) -m deploy.crosscheck --rows $${YKT_CROSSCHECK_ROWS:-100000}
 
 up:  ## the whole suite in Docker (needs a Docker engine)
 	docker compose up -d --build

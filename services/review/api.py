@@ -106,7 +106,9 @@ async def reference_versions(who: CurrentPrincipal, rt: RuntimeDep) -> list[dict
     async with rt.db.transaction() as session:
         rows = (await session.execute(select(tables.ref_imports).order_by(tables.ref_imports.c.import_id.desc())
                                       )).mappings().all()
-    return [dict(r) for r in rows if r["kind"] in KINDS]
+        cards = (await session.execute(select(func.count()).select_from(tables.card_refs))).scalar_one()
+    return [dict(r) for r in rows if r["kind"] in KINDS] + [{"kind": "cards", "row_count": cards,
+                                                             "source": "banking.cards.registered.v1"}]
 
 
 @router.get("/queue")
