@@ -111,7 +111,7 @@ def main() -> int:
     return 0 if result["missed"] == 0 else 1
 
 
-def run_crosscheck(row_count: int, kafka_port: int = 59092, pg_port: int = 55432, offset: int = OFFSET,
+def run_crosscheck(row_count: int, kafka_port: int = 30192, pg_port: int = 30532, offset: int = OFFSET,
                    quiet: bool = False) -> dict[str, Any]:
     say = (lambda m: None) if quiet else (lambda m: print(m, flush=True))
     rng = random.Random(5)

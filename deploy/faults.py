@@ -97,7 +97,7 @@ def main() -> int:
     return 0 if run_faults(args.people, args.kills, args.seed).ok else 1
 
 
-def run_faults(people_count: int, kills: int, seed_value: int, kafka_port: int = 39092, pg_port: int = 35432,
+def run_faults(people_count: int, kills: int, seed_value: int, kafka_port: int = 30092, pg_port: int = 30432,
                offset: int = OFFSET, quiet: bool = False) -> FaultResult:
     """The whole fault-injection run; prints the report unless quiet."""
     t0 = time.monotonic()

@@ -11,6 +11,7 @@ from deploy.kafka.broker import KafkaBroker
 from deploy.postgres import SERVICES, LocalPostgres
 
 
+# every port here is below Linux's ephemeral range (32768-60999), so no outgoing connection can hold it
 @dataclass
 class Infra:
     """Starts what the environment does not already provide; ``env()`` tells services where it is."""

@@ -4,7 +4,7 @@ from deploy.crosscheck import RULES, run_crosscheck
 
 
 def test_every_planted_case_is_caught_and_clean_people_are_not_flagged() -> None:
-    got = run_crosscheck(3000, kafka_port=49192, pg_port=45532, offset=500, quiet=True)
+    got = run_crosscheck(3000, kafka_port=29292, pg_port=25632, offset=500, quiet=True)
     assert all(got["planted"][rule] > 0 for rule in RULES), got["planted"]
     assert got["missed"] == 0, (got["planted"], got["caught"])
     assert sum(got["false"].values()) == 0, got["false"]
