@@ -38,8 +38,9 @@ def build(rows_wanted: int, rng: random.Random, period_start: dt.date) -> dict[s
     refs: dict[str, list[dict[str, Any]]] = {"household": [], "deaths": [], "public_employees": [],
                                               "village_officials": []}
     cards: list[dict[str, Any]] = []
-    unregistered_card = make_card_number(rng, "621700")
-    shared_used = False
+    # one unregistered card shared per township: within a batch the first claim is the one that stands
+    shared = {town: make_card_number(rng, "621700") for town in TOWNSHIPS}
+    shared_used: set[str] = set()
     for n, p in enumerate(people[:rows_wanted]):
         rule = RULES[n % len(RULES)] if rng.random() < 0.024 else None
         name, id_number, card, amount = p.name, p.id_number, p.card_number, ""
@@ -59,9 +60,10 @@ def build(rows_wanted: int, rng: random.Random, period_start: dt.date) -> dict[s
         elif rule == "DECEASED":
             refs["deaths"].append({"id_number": p.id_number, "on_date": str(period_start - dt.timedelta(days=60))})
         elif rule == "CARD_SHARED":
-            card = unregistered_card  # several people, one card nobody registered: the first is not caught
-            if not shared_used:
-                shared_used, rule = True, None
+            card = shared[p.township_code]  # several people, one card nobody registered: the first is not caught
+            if p.township_code not in shared_used:
+                shared_used.add(p.township_code)
+                rule = None
         elif rule == "CARD_HOLDER_MISMATCH":
             card = people[(n + 1) % len(people)].card_number  # the neighbour's card
         elif rule == "PUBLIC_EMPLOYEE":

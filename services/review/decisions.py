@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import HTTPException
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.review import tables
@@ -63,6 +63,7 @@ async def township_review(rt: Runtime, session: AsyncSession, who: Principal, ba
             status="approved" if approve else "rejected", decided_by=who.sub, decision_reason=reason))
     await session.execute(update(IT).where(IT.c.batch_id == batch_id, IT.c.status == "passed")
                           .values(status="approved", decided_by=who.sub))
+    await release_claims(session, [i for i, (ok, _) in decisions.items() if not ok])
     await session.execute(update(B).where(B.c.batch_id == batch_id).values(
         status="department_review", township_by=who.sub, township_at=func.now()))
     if alerts:
@@ -83,14 +84,29 @@ async def department_approval(rt: Runtime, session: AsyncSession, who: Principal
     if not approve and not reason:
         raise HTTPException(422, "returning a batch needs a written reason")
     if not approve:
-        await session.execute(update(IT).where(IT.c.batch_id == batch_id, IT.c.status == "approved").values(
-            status="rejected", decided_by=who.sub, decision_reason=f"部门退回: {reason}"))
+        returned = (await session.execute(update(IT).where(IT.c.batch_id == batch_id, IT.c.status == "approved")
+                                          .values(status="rejected", decided_by=who.sub,
+                                                  decision_reason=f"部门退回: {reason}").returning(IT.c.item_id)
+                                          )).scalars().all()
+        await release_claims(session, list(returned))
     status = "approved" if approve else "returned"
     await session.execute(update(B).where(B.c.batch_id == batch_id).values(
         status=status, department_by=who.sub, department_at=func.now(), department_reason=reason))
     await record(session, tables.audit, who, f"review.department.{status}", batch_id, reason)
     await _publish(rt, session, b)
     return {"batch_id": batch_id, "status": status}
+
+
+async def release_claims(session: AsyncSession, item_ids: list[str]) -> None:
+    """A row people rejected may come back corrected in a later batch: its claims no longer count."""
+    if not item_ids:
+        return
+    bodies = (await session.execute(select(IT.c.body).where(IT.c.item_id.in_(item_ids)))).scalars().all()
+    await session.execute(delete(tables.claims).where(tables.claims.c.item_id.in_(item_ids)))
+    for body in bodies:
+        await session.execute(delete(tables.card_claims).where(
+            tables.card_claims.c.card_number == body["card_number"],
+            tables.card_claims.c.id_number == body["id_number"]))
 
 
 async def _publish(rt: Runtime, session: AsyncSession, b: dict[str, Any]) -> None:

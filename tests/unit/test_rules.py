@@ -107,3 +107,38 @@ def test_quota_drawn_central_first_and_given_back_county_first() -> None:
     assert allocate(700, {"central": 500, "county": 300}) == {"central": 500, "county": 200}
     assert allocate(900, {"central": 500, "county": 300}) is None
     assert give_back(250, {"central": 500, "county": 200}) == {"county": 200, "central": 50}
+
+
+def test_xlsx_upload_values_formulas_and_broken_files() -> None:
+    import io
+
+    from openpyxl import Workbook
+
+    from services.declaration.uploads import read_upload
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["姓名", "公民身份号码", "社保卡号", "开户银行", "乡镇", "村", "补贴项目", "数量", "金额"])
+    sheet.append(["李四", "632523194001010016", "6228480000000000018", "ABC", "河东乡", "王屯村", "", 12, "=1+1"])
+    out = io.BytesIO()
+    book.save(out)
+    [row] = read_upload("a.xlsx", out.getvalue())
+    assert str(row["quantity"]) == "12" and row["amount"] == "=1+1"  # the formula arrives as text, never evaluated
+    got = check_row(1, row, CTX)
+    assert isinstance(got, list) and got[0].field == "amount" and "formula" in got[0].message
+    for broken, why in ((b"PK\x03\x04 not really a zip", "not a readable XLSX"), (b"", "empty"),
+                        (b"\xff\xfe\x00garbage\x81", "neither UTF-8 nor GBK")):
+        try:
+            read_upload("x.xlsx" if broken.startswith(b"PK") else "x.csv", broken)
+        except UploadError as exc:
+            assert why in str(exc)
+        else:
+            raise AssertionError(f"{broken!r} was accepted")
+    with_header_only = "姓名,公民身份号码,社保卡号,开户银行,村\n".encode()
+    try:
+        read_upload("x.csv", with_header_only)
+    except UploadError as exc:
+        assert "no data rows" in str(exc)
+    else:
+        raise AssertionError("a header-only file was accepted")
