@@ -14,16 +14,12 @@ from sqlalchemy import (
 )
 
 from shared.audit import add_audit_table
-from shared.db import new_metadata
+from shared.db import counter, new_metadata
 from shared.messaging.tables import add_messaging_tables
 
 metadata = new_metadata()
 outbox, inbox = add_messaging_tables(metadata)
 audit = add_audit_table(metadata)
-
-
-def _counter(name: str) -> Column[int]:
-    return Column(name, BigInteger, nullable=False, server_default="0")
 
 
 contracts = Table(
@@ -77,10 +73,10 @@ orders = Table(
     Column("chunk_count", Integer, nullable=False),
     Column("item_count", BigInteger, nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
-    _counter("credited_count"),
-    _counter("credited_fen"),
-    _counter("failed_count"),
-    _counter("failed_fen"),
+    counter("credited_count"),
+    counter("credited_fen"),
+    counter("failed_count"),
+    counter("failed_fen"),
 )
 
 instructions = Table(

@@ -1,14 +1,10 @@
 from sqlalchemy import BigInteger, Column, DateTime, Integer, Numeric, String, Table
 
-from shared.db import new_metadata
+from shared.db import counter, new_metadata
 from shared.messaging.tables import add_messaging_tables
 
 metadata = new_metadata()
 outbox, inbox = add_messaging_tables(metadata)
-
-
-def _counter(name: str) -> Column[int]:
-    return Column(name, BigInteger, nullable=False, server_default="0")
 
 
 windows = Table(
@@ -19,20 +15,20 @@ windows = Table(
     Column("period", String(7), nullable=False),
     Column("township_code", String(12), nullable=False),
     Column("chunk_count", Integer, nullable=False),
-    _counter("chunks_received"),
-    _counter("approved_count"),
-    _counter("approved_fen"),
+    counter("chunks_received"),
+    counter("approved_count"),
+    counter("approved_fen"),
     # collecting -> open -> closed (cleared for payment) -> published (paid roster out)
     Column("status", String(20), nullable=False, server_default="collecting"),
     Column("opens_at", DateTime(timezone=True), nullable=True),
     Column("closes_at", DateTime(timezone=True), nullable=True),
-    _counter("paid_count"),
-    _counter("paid_fen"),
-    _counter("unpaid_count"),
-    _counter("unpaid_fen"),
+    counter("paid_count"),
+    counter("paid_fen"),
+    counter("unpaid_count"),
+    counter("unpaid_fen"),
     # what banking reported as credited, summed from settlement headers: checked against the roster
-    _counter("reported_credited_count"),
-    _counter("reported_credited_fen"),
+    counter("reported_credited_count"),
+    counter("reported_credited_fen"),
 )
 
 roster = Table(

@@ -13,7 +13,7 @@ from sqlalchemy import (
 )
 
 from shared.audit import add_audit_table
-from shared.db import new_metadata
+from shared.db import counter, new_metadata
 from shared.idempotency import add_idempotency_table
 from shared.messaging.tables import add_messaging_tables
 
@@ -23,10 +23,6 @@ audit = add_audit_table(metadata)
 idempotency = add_idempotency_table(metadata)
 
 
-def _counter(name: str) -> Column[int]:
-    return Column(name, BigInteger, nullable=False, server_default="0")
-
-
 # 指标 per program, year and funding level (central / provincial / prefecture / county)
 quotas = Table(
     "quotas", metadata,
@@ -34,7 +30,7 @@ quotas = Table(
     Column("year", Integer, nullable=False),
     Column("level", String(12), nullable=False),
     Column("total_fen", BigInteger, nullable=False),
-    _counter("reserved_fen"),
+    counter("reserved_fen"),
     PrimaryKeyConstraint("program_code", "year", "level"),
 )
 
@@ -55,7 +51,7 @@ intake = Table(
     Column("period", String(7), nullable=False),
     Column("township_code", String(12), nullable=False),
     Column("chunk_count", Integer, nullable=False),
-    _counter("chunks_received"),
+    counter("chunks_received"),
     Column("batch_item_count", BigInteger, nullable=False),
     Column("batch_amount_fen", BigInteger, nullable=False),
 )
@@ -86,11 +82,11 @@ orders = Table(
     # held (no quota / totals mismatch) | ordered | sent | completed | partly_returned | returned
     Column("status", String(20), nullable=False),
     Column("hold_reason", String(300), nullable=True),
-    _counter("settled_count"),
-    _counter("credited_count"),
-    _counter("credited_fen"),
-    _counter("returned_count"),
-    _counter("returned_fen"),
+    counter("settled_count"),
+    counter("credited_count"),
+    counter("credited_fen"),
+    counter("returned_count"),
+    counter("returned_fen"),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
