@@ -128,6 +128,15 @@ async def get_batch(batch_id: str, who: CurrentPrincipal, rt: RuntimeDep) -> dic
     return dict(row)
 
 
+@router.get("/programs/{code}/versions")
+async def known_versions(code: str, rt: RuntimeDep) -> list[dict[str, Any]]:
+    """The program versions declaration has received from the catalog (and checks periods against)."""
+    pv = tables.program_versions
+    async with rt.db.transaction() as session:
+        rows = (await session.execute(select(pv).where(pv.c.code == code).order_by(pv.c.version))).mappings().all()
+    return [dict(r) for r in rows]
+
+
 @router.get("/batches/{batch_id}/returned")
 async def returned_items(batch_id: str, who: CurrentPrincipal, rt: RuntimeDep) -> list[dict[str, Any]]:
     """Items review rejected (退回), with row number and reason, for the declarer to correct."""

@@ -22,7 +22,7 @@ from tests.factories import person
 TOWN = "632523201"
 
 
-def wait_for(check: Callable[[], Any], what: str, timeout: float = 90) -> Any:
+def wait_for(check: Callable[[], Any], what: str, timeout: float = 180) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         got = check()

@@ -84,12 +84,11 @@ def test_a_new_program_version_applies_from_its_date_only(payroll: PayrollResult
     pid, card = person()
     row = {"name": "戊某", "id_number": pid, "card_number": card, "bank_code": "ABC", "village": "王屯村"}
 
-    def declared_next_month() -> dict | None:  # type: ignore[type-arg]
-        got = c.call("POST", "declaration", "/batches", Role.TOWNSHIP, TOWN, ok=(201, 422), json={
-            "program_code": PROG.code, "period": f"{nxt:%Y-%m}", "items": [row]})
-        return got if "batch_id" in got and got["amount_fen"] == 9500 else None
-
-    assert wait_for(declared_next_month, "the new version to reach declaration", timeout=30)
+    wait_for(lambda: len(c.call("GET", "declaration", f"/programs/{PROG.code}/versions")) == 2,
+             "the new version to reach declaration")
+    next_month = c.call("POST", "declaration", "/batches", Role.TOWNSHIP, TOWN, json={
+        "program_code": PROG.code, "period": f"{nxt:%Y-%m}", "items": [row]})
+    assert next_month["amount_fen"] == 9500
     this_month = c.call("POST", "declaration", "/batches", Role.TOWNSHIP, TOWN, json={
         "program_code": PROG.code, "period": PERIOD, "items": [row | {"name": "戊某某"}]})
     assert this_month["amount_fen"] == 9000
