@@ -14,7 +14,6 @@ import pwd
 import shutil
 import socket
 import subprocess
-import time
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,12 +136,3 @@ class LocalPostgres:
         self.stop()
         shutil.rmtree(self.home, ignore_errors=True)
 
-
-def wait_port(port: int, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise TimeoutError(f"nothing listens on 127.0.0.1:{port}")

@@ -20,6 +20,7 @@ from shared.events import topics
 from shared.events.payloads import AlertRaised, Item, ItemsReviewed, RejectedItem
 from shared.masking import mask_id
 from shared.service import Runtime
+from shared.web import chunks
 
 B, IT = tables.batches, tables.items
 CHUNK = 1000
@@ -122,7 +123,7 @@ async def _publish(rt: Runtime, session: AsyncSession, b: dict[str, Any]) -> Non
             code = first["code"] if first and r["decided_by"] is None else "REVIEW_REJECTED"
             why = first["reason"] if first and r["decided_by"] is None else (r["decision_reason"] or "")
             decided.append(RejectedItem(item=item, reason_code=code, reason=why))
-    parts = [decided[i:i + CHUNK] for i in range(0, len(decided), CHUNK)] or [[]]
+    parts = chunks(decided, CHUNK)
     events = []
     for n, part in enumerate(parts):
         ok = [x for x in part if isinstance(x, Item)]

@@ -6,7 +6,7 @@ from sqlalchemy import insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.treasury import tables
-from services.treasury.domain import LEVELS, allocate, give_back
+from services.treasury.domain import allocate, give_back
 
 Q = tables.quotas
 
@@ -42,5 +42,3 @@ async def release(session: AsyncSession, order_id: str, program: str, year: int,
             "UPDATE quotas SET reserved_fen = reserved_fen - :f WHERE program_code = :p AND year = :y AND level = :l"),
             {"f": fen, "p": program, "y": year, "l": level})
 
-
-__all__ = ["LEVELS", "release", "reserve"]
