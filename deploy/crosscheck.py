@@ -15,11 +15,10 @@ from typing import Any
 
 from deploy.demo.client import CountyClient
 from deploy.demo.county import TOWNSHIPS, residents
-from deploy.demo.payroll import age_on
 from deploy.infra import Infra
 from deploy.stack import ServiceProcesses
 from shared.auth import Role
-from shared.ids import id_check_char, make_card_number
+from shared.ids import age_on, id_check_char, make_card_number
 
 OFFSET = 400
 RULES = ("INVALID_ID", "INVALID_CARD", "NAME_MISMATCH", "NOT_IN_REGISTRY", "DECEASED", "DUPLICATE_IN_PERIOD",

@@ -19,11 +19,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from deploy.paths import state_dir
+from shared.registry import SERVICES as REGISTRY
 
-SERVICES = (
-    "catalog", "declaration", "review", "disclosure", "treasury",
-    "banking", "bank_simulator", "complaint", "supervision",
-)
+SERVICES = tuple(REGISTRY)
 RUN_AS = "embedded_postgres"
 warnings.filterwarnings("ignore", message="XDG_RUNTIME_DIR", module="platformdirs")
 

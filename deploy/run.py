@@ -14,7 +14,7 @@ from deploy.demo.payroll import run_payroll
 from deploy.demo.report import checks_table, ledger_table
 from deploy.infra import Infra
 from deploy.stack import ServiceProcesses
-from services import PORTS
+from shared.registry import PORTS
 
 
 def main() -> int:

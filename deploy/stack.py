@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import httpx
 
 from deploy.paths import REPO, state_dir
-from services import PORTS
+from shared.registry import PORTS
 
 
 @dataclass

@@ -8,8 +8,10 @@ from enum import StrEnum
 from typing import Annotated
 
 import jwt
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, Request
 from pydantic import BaseModel
+
+from shared.errors import Forbidden, Unauthorized
 
 ALGORITHM = "HS256"
 
@@ -47,11 +49,11 @@ def current_principal(request: Request) -> Principal:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, "missing bearer token", {"WWW-Authenticate": "Bearer"})
+        raise Unauthorized("missing bearer token", headers={"WWW-Authenticate": "Bearer"})
     try:
         return decode_token(request.app.state.settings.jwt_secret, token)
     except (jwt.PyJWTError, ValueError) as exc:
-        raise HTTPException(status.HTTP_401_UNAUTHORIZED, f"invalid token: {exc}") from exc
+        raise Unauthorized(f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -60,7 +62,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 def require(principal: Principal, *roles: Role) -> None:
     """Refuse with 403 unless the principal has one of the roles (admin always may)."""
     if principal.role not in roles and principal.role != Role.ADMIN:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, f"role {principal.role} may not do this; needs {list(roles)}")
+        raise Forbidden(f"role {principal.role} may not do this; needs {list(roles)}")
 
 
 def main() -> None:

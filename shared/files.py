@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from shared.errors import Invalid
 
-class UploadError(ValueError):
-    pass
+
+class UploadError(Invalid):
+    """A file that cannot be read as a whole (not a row error): said with what to do about it."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, {"message": message, "errors": []})
 
 
 def decode_text(content: bytes) -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-from fastapi import HTTPException
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, func, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.errors import Invalid
 
 
 def add_idempotency_table(metadata: MetaData) -> Table:
@@ -41,10 +43,23 @@ async def replay(session: AsyncSession, table: Table, key: str, body: Any) -> tu
         return None
     row = (await session.execute(select(table).where(table.c.key == key))).mappings().one()
     if row["request_hash"] != digest:
-        raise HTTPException(422, f"Idempotency-Key {key!r} was already used with a different request body")
+        raise Invalid(f"Idempotency-Key {key!r} was already used with a different request body")
     return row["status_code"], row["response"]
 
 
 async def remember(session: AsyncSession, table: Table, key: str, status_code: int, response: Any) -> None:
     await session.execute(update(table).where(table.c.key == key).values(status_code=status_code,
                                                                           response=response))
+
+
+async def once(session: AsyncSession, table: Table, key: str | None, body: Any,
+               effect: Callable[[], Awaitable[Any]], status_code: int = 201) -> tuple[int, Any]:
+    """Perform ``effect`` once per key, in the caller's transaction; a repeat gets the first answer."""
+    if key:
+        earlier = await replay(session, table, key, body)
+        if earlier is not None:
+            return earlier
+    answer = await effect()
+    if key:
+        await remember(session, table, key, status_code, answer)
+    return status_code, answer

@@ -33,6 +33,12 @@ def birth_date(id_number: str) -> dt.date:
     return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
+def age_on(id_number: str, day: dt.date) -> int:
+    """Age in whole years on ``day`` of the person the resident ID belongs to."""
+    born = birth_date(id_number)
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+
 def luhn_check_digit(body: str) -> str:
     total = 0
     for i, ch in enumerate(reversed(body)):

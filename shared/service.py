@@ -1,82 +1,70 @@
 """The shape every service shares: FastAPI app + FastStream consumers + outbox relay in one process.
 
-A service describes itself with a ``ServiceSpec`` (tables, routers, subscriptions, background
-jobs); ``create_app`` turns it into an ASGI app whose lifespan migrates the database, creates
-topics, starts the relay and the consumers, and stops them in reverse order.
+A service describes itself with a ``ServiceSpec`` (settings, tables, routers, subscriptions,
+background jobs, events it publishes); ``create_app`` turns it into an ASGI app whose lifespan
+migrates the database, creates topics, starts the relay and the consumers, and stops them in
+reverse order. Only each service's ``app.py`` imports this module.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from sqlalchemy import MetaData, Table
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared import migrations
 from shared.db import Database
 from shared.events import topics
-from shared.events.envelope import Envelope, Event, wrap
-from shared.logs import setup_logging
+from shared.events.envelope import Envelope, Event
+from shared.events.registry import wiring_problems
+from shared.logs import correlation_id, setup_logging
 from shared.messaging.consumer import ConsumerRuntime, Subscription
-from shared.messaging.outbox import put
+from shared.messaging.context import Runtime
 from shared.messaging.relay import OutboxRelay
+from shared.registry import SERVICES
 from shared.settings import ServiceSettings
+from shared.web import map_domain_errors
 
 log = logging.getLogger(__name__)
 
-
-@dataclass
-class Runtime:
-    """What handlers and routes of a running service reach: settings, database, outbox, relay."""
-
-    service: str
-    settings: ServiceSettings
-    db: Database
-    outbox: Table
-    inbox: Table
-    relay: OutboxRelay
-    consumers: ConsumerRuntime
-
-    async def emit(self, session: AsyncSession, topic: str, key: str | None, payloads: Sequence[Event],
-                   correlation_id: str, causation_id: str | None = None) -> None:
-        """Put events in the outbox inside the caller's transaction."""
-        envelopes = [wrap(p, producer=self.service, correlation_id=correlation_id, causation_id=causation_id)
-                     for p in payloads]
-        await put(session, self.outbox, topic, key, envelopes)  # type: ignore[arg-type]
-
-    def nudge(self) -> None:
-        """Tell the relay there is something to publish (after a commit)."""
-        self.relay.wake.set()
+Background = Callable[[Runtime[Any]], Coroutine[Any, Any, None]]
 
 
-Background = Callable[[Runtime], Coroutine[Any, Any, None]]
-
-
-@dataclass
+@dataclass(frozen=True)
 class ServiceSpec:
-    name: str
-    title: str
+    settings: type[ServiceSettings]
     metadata: MetaData
     outbox: Table
     inbox: Table
-    settings_factory: Callable[[], ServiceSettings]
     routers: Sequence[APIRouter] = ()
     subscriptions: Sequence[Subscription] = ()
     background: Sequence[Background] = ()
-    publishes: Sequence[tuple[str, type[Event]]] = ()
-    extra_state: dict[str, Any] = field(default_factory=dict)
+    publishes: Sequence[type[Event]] = ()
+
+    @property
+    def name(self) -> str:
+        return self.settings.service
+
+    def wiring_problems(self) -> list[str]:
+        """What does not agree between the events this service publishes or consumes and their topics."""
+        problems = wiring_problems(self.publishes, [(s.topic, s.model) for s in self.subscriptions])
+        if self.name not in SERVICES:
+            problems.append(f"service {self.name!r} is not in shared.registry")
+        return problems
 
 
 async def await_broker(bootstrap: str, timeout: float = 180) -> None:
@@ -108,21 +96,24 @@ async def ensure_topics(bootstrap: str) -> None:
 
 
 def create_app(spec: ServiceSpec) -> FastAPI:
-    settings = spec.settings_factory()
+    problems = spec.wiring_problems()
+    if problems:
+        raise RuntimeError(f"{spec.name}: event wiring is wrong: {problems}")
+    settings = spec.settings()
     setup_logging(spec.name, settings.log_level, settings.log_json)
-    broker = KafkaBroker(settings.kafka_bootstrap, acks="all", enable_idempotence=True,
-                         log_level=logging.DEBUG)
     db = Database(settings.database_url)
     relay = OutboxRelay(db, spec.outbox, settings.kafka_bootstrap, spec.name, repeat=settings.outbox_repeat)
-    consumers = ConsumerRuntime(db, spec.outbox, spec.inbox, spec.name, on_commit=relay.wake.set)
-    runtime = Runtime(spec.name, settings, db, spec.outbox, spec.inbox, relay, consumers)
-    consumers.context = runtime
+    runtime = Runtime(spec.name, settings, db, spec.outbox, relay.wake.set)
+    consumers = ConsumerRuntime(runtime, spec.inbox)
+    # this broker only consumes (and documents what the relay publishes): the relay's producer publishes
+    broker = KafkaBroker(settings.kafka_bootstrap, log_level=logging.DEBUG)
     for sub in spec.subscriptions:
         consumers.register(broker, sub)
-    for topic, model in spec.publishes:
-        broker.publisher(topic, title=f"{spec.name}:{topic}", schema=Envelope[model],  # type: ignore[valid-type]
+    for model in spec.publishes:
+        broker.publisher(model.topic, title=f"{spec.name}:{model.topic}", schema=Envelope[model],  # type: ignore[valid-type]
                          description=model.__doc__)
-    stream_app = FastStream(broker, specification=AsyncAPI(title=f"{spec.title} events", version="1.0.0"))
+    title = SERVICES[spec.name].title
+    stream_app = FastStream(broker, specification=AsyncAPI(title=f"{title} events", version="1.0.0"))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -141,12 +132,19 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             await relay.stop()
             await db.dispose()
 
-    app = FastAPI(title=spec.title, lifespan=lifespan, version="1.0.0")
+    app = FastAPI(title=title, lifespan=lifespan, version="1.0.0")
     app.state.settings = settings
     app.state.runtime = runtime
-    app.state.broker = broker
-    for key, value in spec.extra_state.items():
-        setattr(app.state, key, value)
+
+    map_domain_errors(app)
+
+    @app.middleware("http")
+    async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        token = correlation_id.set(request.headers.get("x-correlation-id", "")[:64] or uuid.uuid4().hex)
+        try:
+            return await call_next(request)
+        finally:
+            correlation_id.reset(token)
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:
@@ -167,8 +165,6 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     @app.get("/asyncapi.json", tags=["ops"])
     async def asyncapi() -> JSONResponse:
         """AsyncAPI description of the topics this service consumes and publishes."""
-        import json
-
         return JSONResponse(json.loads(stream_app.schema.to_specification().to_json()))
 
     for router in spec.routers:
@@ -177,7 +173,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
 
 
 def serve(app_path: str, port: int, host: str = "127.0.0.1") -> None:
-    """Run one service under uvicorn (python -m services.<name>)."""
+    """Run one service under uvicorn (python -m services NAME)."""
     import uvicorn
 
     uvicorn.run(app_path, host=host, port=port, factory=True, log_level="warning", lifespan="on")

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any, ClassVar
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.registry import SERVICES
 
 DEV_SECRET = "dev-only-secret-change-me-before-production"
 
@@ -20,6 +23,8 @@ class CommonSettings(BaseSettings):
     jwt_secret: str = DEV_SECRET
     log_level: str = "INFO"
     log_json: bool = False
+    # items per chunk of every batch, order and instruction event (the one chunk size of the project)
+    chunk_size: int = Field(default=1000, ge=1, le=10_000)
     # fault injection for tests: publish every event this many times (consumers must not care)
     outbox_repeat: int = 1
 
@@ -31,16 +36,14 @@ class CommonSettings(BaseSettings):
 
 
 class ServiceSettings(CommonSettings):
-    """A service's settings; subclasses set ``service`` and add their own fields."""
+    """A service's settings; each service's ``settings.py`` sets ``service`` and adds its own fields."""
 
     service: ClassVar[str] = ""
     database_url: str = Field(default="", description="YKT_<SERVICE>_DATABASE_URL")
-    http_port: int = 0
+    http_port: int = Field(default=0, description="0: the port in shared.registry")
     http_host: str = "127.0.0.1"  # 0.0.0.0 only inside a container
 
     def __init__(self, **values: Any) -> None:
-        import os
-
         prefix = f"YKT_{self.service.upper()}_"
         for key, val in os.environ.items():
             if key.startswith(prefix):
@@ -51,4 +54,6 @@ class ServiceSettings(CommonSettings):
     def _need_database(self) -> ServiceSettings:
         if not self.database_url:
             raise ValueError(f"YKT_{self.service.upper()}_DATABASE_URL is not set")
+        if not self.http_port:
+            self.http_port = SERVICES[self.service].port
         return self

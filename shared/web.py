@@ -1,23 +1,29 @@
-"""Small helpers for thin HTTP edges."""
+"""The HTTP edge's shared pieces: the runtime as a dependency, and domain errors mapped to statuses once."""
 
 from __future__ import annotations
 
-from typing import Annotated, TypeVar
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
+from fastapi.responses import JSONResponse
 
-from shared.service import Runtime
+from shared.errors import DomainError
+from shared.messaging.context import Runtime
 
 
-def _runtime(request: Request) -> Runtime:
-    runtime: Runtime = request.app.state.runtime
+def _runtime(request: Request) -> Runtime[Any]:
+    runtime: Runtime[Any] = request.app.state.runtime
     return runtime
 
 
-RuntimeDep = Annotated[Runtime, Depends(_runtime)]
-T = TypeVar("T")
+RuntimeDep = Annotated[Runtime[Any], Depends(_runtime)]
 
 
-def chunks(items: list[T], size: int) -> list[list[T]]:
-    """Split a list into consecutive chunks (at least one, possibly empty)."""
-    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DomainError)
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)
+
+
+def map_domain_errors(app: FastAPI) -> None:
+    """A use case's domain error becomes its status and ``{"detail": ...}``, as HTTPException would."""
+    app.add_exception_handler(DomainError, _domain_error)

@@ -8,8 +8,8 @@ from typing import Any
 
 import httpx
 
-from services import PORTS
 from shared.auth import Principal, Role, issue_token
+from shared.registry import PORTS
 from shared.settings import CommonSettings
 
 

@@ -20,12 +20,7 @@ import httpx
 from deploy.demo.client import CountyClient
 from deploy.demo.county import BANKS, TOWNSHIPS, Program, Resident, programs, residents
 from shared.auth import Role
-from shared.ids import birth_date, id_check_char
-
-
-def age_on(id_number: str, day: dt.date) -> int:
-    born = birth_date(id_number)
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+from shared.ids import age_on, id_check_char
 
 
 @dataclass

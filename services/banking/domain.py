@@ -5,9 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from shared.events.payloads import Item
+from shared.states import Flow
 
 CARD_NOT_REGISTERED = "CARD_NOT_REGISTERED"
 NOT_OWN_CARD = "NOT_OWN_CARD"
@@ -59,3 +61,31 @@ def recently_changed(card: Mapping[str, Any], on: dt.date, days: int) -> bool:
     """A card changed within ``days`` before a payment is a red flag (卡片变更后随即发放)."""
     changed = card.get("changed_at")
     return changed is not None and (on - changed.date()).days <= days
+
+
+class Outcome(StrEnum):
+    """A payment's outcome; a payment at the bank has none yet (NULL)."""
+
+    CREDITED = "credited"
+    FAILED = "failed"      # the bank could not credit the card
+    REFUSED = "refused"    # never sent: not the beneficiary's own registered, active card
+    HELD = "held"          # not sent yet: no valid contract with the bank (暂缓发送)
+
+
+class CardStatus(StrEnum):
+    ACTIVE = "active"      # the person's one subsidy card (一人一卡)
+    INACTIVE = "inactive"
+    FROZEN = "frozen"
+    CLOSED = "closed"
+    REPLACED = "replaced"  # an approved change made another card active
+
+
+class ChangeStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+CHANGE_FLOW = Flow("card change request", {
+    ChangeStatus.PENDING: frozenset({ChangeStatus.APPROVED, ChangeStatus.REJECTED}),
+})

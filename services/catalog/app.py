@@ -1,19 +1,16 @@
 from fastapi import FastAPI
 
 from services.catalog import api, tables
-from shared.events import topics
+from services.catalog.settings import Settings
 from shared.events.payloads import ProgramPublished
 from shared.service import ServiceSpec, create_app
-from shared.settings import ServiceSettings
 
-
-class Settings(ServiceSettings):
-    service = "catalog"
+SPEC = ServiceSpec(
+    settings=Settings, metadata=tables.metadata, outbox=tables.outbox, inbox=tables.inbox,
+    routers=[api.router],
+    publishes=[ProgramPublished],
+)
 
 
 def app() -> FastAPI:
-    return create_app(ServiceSpec(
-        name="catalog", title="项目清单 Catalog", metadata=tables.metadata, outbox=tables.outbox,
-        inbox=tables.inbox, settings_factory=Settings, routers=[api.router],
-        publishes=[(topics.PROGRAM_PUBLISHED, ProgramPublished)],
-    ))
+    return create_app(SPEC)

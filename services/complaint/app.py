@@ -1,19 +1,16 @@
 from fastapi import FastAPI
 
 from services.complaint import api, tables
-from shared.events import topics
+from services.complaint.settings import Settings
 from shared.events.payloads import ComplaintFiled
 from shared.service import ServiceSpec, create_app
-from shared.settings import ServiceSettings
 
-
-class Settings(ServiceSettings):
-    service = "complaint"
+SPEC = ServiceSpec(
+    settings=Settings, metadata=tables.metadata, outbox=tables.outbox, inbox=tables.inbox,
+    routers=[api.router],
+    publishes=[ComplaintFiled],
+)
 
 
 def app() -> FastAPI:
-    return create_app(ServiceSpec(
-        name="complaint", title="举报投诉 Complaint", metadata=tables.metadata, outbox=tables.outbox,
-        inbox=tables.inbox, settings_factory=Settings, routers=[api.router],
-        publishes=[(topics.COMPLAINT_FILED, ComplaintFiled)],
-    ))
+    return create_app(SPEC)

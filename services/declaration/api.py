@@ -4,24 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, File, Form, HTTPException, UploadFile
+from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import delete, insert, select
 
-from services.declaration import tables
+from services.declaration import usecases
 from services.declaration.domain import PERIOD
-from services.declaration.handlers import MAX_ERRORS_SHOWN, Accepted, DeclarationRefused, submit_batch
-from services.declaration.uploads import (
-    MAX_BYTES,
-    UploadError,
-    errors_csv,
-    read_upload,
-    template_csv,
-    template_xlsx,
-)
-from shared.audit import record
-from shared.auth import CurrentPrincipal, Principal, Role, require
+from services.declaration.uploads import MAX_BYTES, read_upload, template_csv, template_xlsx
+from services.declaration.usecases import MAX_ERRORS_SHOWN, Accepted
+from shared.auth import CurrentPrincipal, Principal
+from shared.errors import Invalid
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["declaration"])
@@ -53,24 +45,21 @@ class TownshipIn(BaseModel):
 
 
 def _answer(result: Accepted) -> JSONResponse:
+    errors = [e.as_dict() for e in result.errors[:MAX_ERRORS_SHOWN]]
+    errors_csv = f"/uploads/{result.upload_id}/errors.csv" if result.errors else None
+    if result.batch_id is None:
+        return JSONResponse({"detail": {"message": "no row is valid; nothing was declared",
+                                        "upload_id": result.upload_id, "errors": errors,
+                                        "errors_csv": errors_csv}}, status_code=422)
     body = {"upload_id": result.upload_id, "batch_id": result.batch_id, "accepted_rows": result.item_count,
             "amount_fen": result.amount_fen, "chunks": result.chunk_count, "rejected_rows": result.rejected_rows,
-            "errors": [e.as_dict() for e in result.errors[:MAX_ERRORS_SHOWN]],
-            "errors_csv": f"/uploads/{result.upload_id}/errors.csv" if result.errors else None,
-            "duplicate_upload": result.duplicate_upload}
+            "errors": errors, "errors_csv": errors_csv, "duplicate_upload": result.duplicate_upload}
     return JSONResponse(body, status_code=200 if result.duplicate_upload else 201)
 
 
 async def _submit(rt: RuntimeDep, who: Principal, program: str, period: str, rows: list[dict[str, Any]],
                   township: str | None, filename: str | None = None) -> JSONResponse:
-    require(who, Role.TOWNSHIP, Role.DEPARTMENT)
-    try:
-        return _answer(await submit_batch(rt, who, program, period, rows, township, filename))
-    except DeclarationRefused as exc:
-        raise HTTPException(422, {"message": str(exc), "upload_id": exc.upload_id,
-                                  "errors": [e.as_dict() for e in exc.errors[:MAX_ERRORS_SHOWN]]}) from exc
-    finally:
-        rt.nudge()
+    return _answer(await rt.run(usecases.submit_batch, who, program, period, rows, township, filename))
 
 
 @router.post("/batches", status_code=201)
@@ -86,12 +75,8 @@ async def upload_batch(who: CurrentPrincipal, rt: RuntimeDep, file: UploadFile =
                        township_code: str | None = Form(None)) -> JSONResponse:
     """Upload an XLSX or CSV (UTF-8 or GBK) with the headers of the template."""
     if not PERIOD.match(period):
-        raise HTTPException(422, "period must look like 2026-11")
-    content = await file.read(MAX_BYTES + 1)
-    try:
-        rows = read_upload(file.filename or "", content)
-    except UploadError as exc:
-        raise HTTPException(422, {"message": str(exc), "errors": []}) from exc
+        raise Invalid("period must look like 2026-11")
+    rows = read_upload(file.filename or "", await file.read(MAX_BYTES + 1))
     return await _submit(rt, who, program_code, period, rows, township_code, file.filename)
 
 
@@ -110,54 +95,27 @@ async def xlsx_template() -> Response:
 @router.get("/uploads/{upload_id}/errors.csv", response_class=PlainTextResponse)
 async def upload_errors(upload_id: str, who: CurrentPrincipal, rt: RuntimeDep) -> str:
     """The rejected rows with what is wrong: correct them and upload this file again (only these rows)."""
-    async with rt.db.transaction() as session:
-        up = (await session.execute(select(tables.uploads).where(tables.uploads.c.upload_id == upload_id))
-              ).mappings().first()
-    if up is None or (who.role == Role.TOWNSHIP and up["township_code"] != who.township):
-        raise HTTPException(404, f"upload {upload_id} not found")
-    return errors_csv(up["errors"])
+    return await rt.run(usecases.upload_errors, who, upload_id)
 
 
 @router.get("/batches/{batch_id}")
 async def get_batch(batch_id: str, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
-    async with rt.db.transaction() as session:
-        row = (await session.execute(
-            select(tables.batches).where(tables.batches.c.batch_id == batch_id))).mappings().first()
-    if row is None or (who.role == Role.TOWNSHIP and row["township_code"] != who.township):
-        raise HTTPException(404, f"batch {batch_id} not found")
-    return dict(row)
+    return await rt.run(usecases.get_batch, who, batch_id)
 
 
 @router.get("/programs/{code}/versions")
 async def known_versions(code: str, rt: RuntimeDep) -> list[dict[str, Any]]:
     """The program versions declaration has received from the catalog (and checks periods against)."""
-    pv = tables.program_versions
-    async with rt.db.transaction() as session:
-        rows = (await session.execute(select(pv).where(pv.c.code == code).order_by(pv.c.version))).mappings().all()
-    return [dict(r) for r in rows]
+    return await rt.run(usecases.known_versions, code)
 
 
 @router.get("/batches/{batch_id}/returned")
 async def returned_items(batch_id: str, who: CurrentPrincipal, rt: RuntimeDep) -> list[dict[str, Any]]:
     """Items review rejected (退回), with row number and reason, for the declarer to correct."""
-    await get_batch(batch_id, who, rt)  # the same scope check
-    r, it = tables.item_reviews, tables.items
-    async with rt.db.transaction() as session:
-        rows = (await session.execute(select(it.c.row_no, it.c.name, it.c.village, r.c.reason_code, r.c.reason)
-                .join(it, it.c.item_id == r.c.item_id).where(r.c.batch_id == batch_id, r.c.decision == "rejected")
-                .order_by(it.c.row_no))).mappings().all()
-    return [dict(x) for x in rows]
+    return await rt.run(usecases.returned_items, who, batch_id)
 
 
 @router.put("/townships/{code}")
 async def put_township(code: str, body: TownshipIn, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
     """Register a township and its villages (the scope a township may declare for)."""
-    require(who, Role.FINANCE)
-    async with rt.db.transaction() as session:
-        await session.execute(delete(tables.townships).where(tables.townships.c.code == code))
-        await session.execute(insert(tables.townships).values(code=code, name=body.name))
-        await session.execute(delete(tables.villages).where(tables.villages.c.township_code == code))
-        await session.execute(insert(tables.villages), [{"township_code": code, "name": v}
-                                                        for v in sorted(set(body.villages))])
-        await record(session, tables.audit, who, "township.put", code, detail=body.model_dump())
-    return {"code": code, "name": body.name, "villages": len(set(body.villages))}
+    return await rt.run(usecases.put_township, who, code, body.name, body.villages)

@@ -1,24 +1,21 @@
 from fastapi import FastAPI
 
-from services.declaration import api, handlers, tables
-from shared.events import topics
+from services.declaration import api, tables, usecases
+from services.declaration.settings import Settings
 from shared.events.payloads import BatchSubmitted, ItemsReviewed, ProgramPublished
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
-from shared.settings import ServiceSettings
 
-
-class Settings(ServiceSettings):
-    service = "declaration"
+SPEC = ServiceSpec(
+    settings=Settings, metadata=tables.metadata, outbox=tables.outbox, inbox=tables.inbox,
+    routers=[api.router],
+    subscriptions=[
+        Subscription(ProgramPublished, usecases.on_program_published),
+        Subscription(ItemsReviewed, usecases.on_items_reviewed),
+    ],
+    publishes=[BatchSubmitted],
+)
 
 
 def app() -> FastAPI:
-    return create_app(ServiceSpec(
-        name="declaration", title="申报 Declaration", metadata=tables.metadata, outbox=tables.outbox,
-        inbox=tables.inbox, settings_factory=Settings, routers=[api.router],
-        subscriptions=[
-            Subscription(topics.PROGRAM_PUBLISHED, ProgramPublished, handlers.on_program_published),
-            Subscription(topics.ITEMS_REVIEWED, ItemsReviewed, handlers.on_items_reviewed),
-        ],
-        publishes=[(topics.BATCH_SUBMITTED, BatchSubmitted)],
-    ))
+    return create_app(SPEC)

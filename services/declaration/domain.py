@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 
 from shared.ids import card_problem, id_problem
@@ -137,3 +138,8 @@ def check_row(row: int, raw: dict[str, Any], ctx: Context) -> GoodRow | list[Row
         return errors
     return GoodRow(row, name, id_number, card, bank, village, quantity,
                    amount or amount_for(ctx.standard_fen, quantity))
+
+
+class BatchStatus(StrEnum):
+    SUBMITTED = "submitted"   # published to review
+    REVIEWED = "reviewed"     # review's decisions are back

@@ -10,12 +10,7 @@ from typing import Any
 from services.declaration.domain import HEADERS, MAX_ROWS, REQUIRED
 from shared.files import UploadError, decode_text
 
-__all__ = ["UploadError", "read_upload"]
-
 MAX_BYTES = 50 * 1024 * 1024
-
-
-
 
 def _rows_from(table: list[list[Any]]) -> list[dict[str, Any]]:
     """The first non-empty row is the header; unknown columns are ignored, missing required ones refused."""

@@ -1,25 +1,23 @@
 from fastapi import FastAPI
 
-from services.review import api, checks, tables
-from shared.events import topics
+from services.review import api, tables
+from services.review.settings import Settings
+from services.review.usecases import checks
 from shared.events.payloads import AlertRaised, BatchSubmitted, CardsRegistered, ItemsReviewed, ProgramPublished
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
-from shared.settings import ServiceSettings
 
-
-class Settings(ServiceSettings):
-    service = "review"
+SPEC = ServiceSpec(
+    settings=Settings, metadata=tables.metadata, outbox=tables.outbox, inbox=tables.inbox,
+    routers=[api.router],
+    subscriptions=[
+        Subscription(ProgramPublished, checks.on_program_published),
+        Subscription(CardsRegistered, checks.on_cards_registered),
+        Subscription(BatchSubmitted, checks.on_batch_submitted),
+    ],
+    publishes=[ItemsReviewed, AlertRaised],
+)
 
 
 def app() -> FastAPI:
-    return create_app(ServiceSpec(
-        name="review", title="审核 Review", metadata=tables.metadata, outbox=tables.outbox,
-        inbox=tables.inbox, settings_factory=Settings, routers=[api.router],
-        subscriptions=[
-            Subscription(topics.PROGRAM_PUBLISHED, ProgramPublished, checks.on_program_published),
-            Subscription(topics.CARDS_REGISTERED, CardsRegistered, checks.on_cards_registered),
-            Subscription(topics.BATCH_SUBMITTED, BatchSubmitted, checks.on_batch_submitted),
-        ],
-        publishes=[(topics.ITEMS_REVIEWED, ItemsReviewed), (topics.ALERT_RAISED, AlertRaised)],
-    ))
+    return create_app(SPEC)

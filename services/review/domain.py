@@ -5,10 +5,41 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from enum import StrEnum
 from typing import Any
 
 from shared.events.payloads import Item
-from shared.ids import birth_date, card_problem, id_problem
+from shared.ids import age_on, card_problem, id_problem
+from shared.states import Flow
+
+
+class BatchStatus(StrEnum):
+    CHECKING = "checking"                    # chunks still arriving, rules running
+    TOWNSHIP_REVIEW = "township_review"      # 乡镇审核
+    DEPARTMENT_REVIEW = "department_review"  # 主管部门审批
+    APPROVED = "approved"
+    RETURNED = "returned"
+
+
+BATCH_FLOW = Flow("review batch", {
+    BatchStatus.CHECKING: frozenset({BatchStatus.TOWNSHIP_REVIEW}),
+    BatchStatus.TOWNSHIP_REVIEW: frozenset({BatchStatus.DEPARTMENT_REVIEW}),
+    BatchStatus.DEPARTMENT_REVIEW: frozenset({BatchStatus.APPROVED, BatchStatus.RETURNED}),
+})
+
+
+class ItemStatus(StrEnum):
+    PASSED = "passed"      # no finding: approved with the batch unless a person rejects it
+    FLAGGED = "flagged"    # a soft finding: a person must decide
+    REJECTED = "rejected"  # a hard finding or a person's rejection
+    APPROVED = "approved"
+
+
+ITEM_FLOW = Flow("review item", {
+    ItemStatus.PASSED: frozenset({ItemStatus.APPROVED, ItemStatus.REJECTED}),
+    ItemStatus.FLAGGED: frozenset({ItemStatus.APPROVED, ItemStatus.REJECTED}),
+    ItemStatus.APPROVED: frozenset({ItemStatus.REJECTED}),  # the department returns the batch
+})
 
 RULES: dict[str, tuple[bool, str]] = {  # code: (hard, 说明)
     "INVALID_ID": (True, "公民身份号码无效"),
@@ -59,11 +90,6 @@ class References:
     cards: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-def age_on(id_number: str, day: dt.date) -> int:
-    born = birth_date(id_number)
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
 def check_item(item: Item, program: Program, refs: References, period_start: dt.date) -> list[Finding]:
     """Every rule that needs only the item, the program version and the reference data."""
     if problem := id_problem(item.id_number):
@@ -95,3 +121,9 @@ def check_item(item: Item, program: Program, refs: References, period_start: dt.
     if item.id_number in refs.officials:
         out.append(Finding("VILLAGE_OFFICIAL", refs.officials[item.id_number]))
     return out
+
+
+def item_status(found: list[Finding]) -> ItemStatus:
+    if any(f.hard for f in found):
+        return ItemStatus.REJECTED
+    return ItemStatus.FLAGGED if found else ItemStatus.PASSED

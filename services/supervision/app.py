@@ -1,7 +1,7 @@
 from fastapi import FastAPI
 
-from services.supervision import api, handlers, tables
-from shared.events import topics
+from services.supervision import api, tables, usecases
+from services.supervision.settings import Settings
 from shared.events.envelope import DeadLettered
 from shared.events.payloads import (
     AlertRaised,
@@ -16,27 +16,24 @@ from shared.events.payloads import (
 )
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
-from shared.settings import ServiceSettings
 
-
-class Settings(ServiceSettings):
-    service = "supervision"
+SPEC = ServiceSpec(
+    settings=Settings, metadata=tables.metadata, outbox=tables.outbox, inbox=tables.inbox,
+    routers=[api.router],
+    subscriptions=[
+        Subscription(BatchSubmitted, usecases.on_batch_submitted),
+        Subscription(ItemsReviewed, usecases.on_items_reviewed),
+        Subscription(ItemsCleared, usecases.on_items_cleared),
+        Subscription(PaymentOrdered, usecases.on_payment_ordered),
+        Subscription(PaymentSettled, usecases.on_payment_settled),
+        Subscription(PaymentCompleted, usecases.on_payment_completed),
+        Subscription(RosterPublished, usecases.on_roster_published),
+        Subscription(ComplaintFiled, usecases.on_complaint_filed),
+        Subscription(DeadLettered, usecases.on_dead_lettered),
+        Subscription(AlertRaised, usecases.on_alert_raised),
+    ],
+)
 
 
 def app() -> FastAPI:
-    return create_app(ServiceSpec(
-        name="supervision", title="监督检查 Supervision", metadata=tables.metadata, outbox=tables.outbox,
-        inbox=tables.inbox, settings_factory=Settings, routers=[api.router],
-        subscriptions=[
-            Subscription(topics.BATCH_SUBMITTED, BatchSubmitted, handlers.on_batch_submitted),
-            Subscription(topics.ITEMS_REVIEWED, ItemsReviewed, handlers.on_items_reviewed),
-            Subscription(topics.ITEMS_CLEARED, ItemsCleared, handlers.on_items_cleared),
-            Subscription(topics.PAYMENT_ORDERED, PaymentOrdered, handlers.on_payment_ordered),
-            Subscription(topics.PAYMENT_SETTLED, PaymentSettled, handlers.on_payment_settled),
-            Subscription(topics.PAYMENT_COMPLETED, PaymentCompleted, handlers.on_payment_completed),
-            Subscription(topics.ROSTER_PUBLISHED, RosterPublished, handlers.on_roster_published),
-            Subscription(topics.COMPLAINT_FILED, ComplaintFiled, handlers.on_complaint_filed),
-            Subscription(topics.DEAD_LETTER, DeadLettered, handlers.on_dead_lettered),
-            Subscription(topics.ALERT_RAISED, AlertRaised, handlers.on_alert_raised),
-        ],
-    ))
+    return create_app(SPEC)

@@ -8,13 +8,26 @@ from typing import Any, ClassVar, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shared.events import topics
+
 
 class Event(BaseModel):
-    """Base of every payload: frozen, no unknown fields, an explicit type name and schema version."""
+    """Base of every payload: frozen, no unknown fields, an explicit type name and schema version.
+
+    Each event class knows the topic that carries it and which of its fields is the partition key,
+    so whoever emits an event names neither (``HandlerContext.emit``).
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     event_type: ClassVar[str]
     schema_version: ClassVar[int] = 1
+    topic: ClassVar[str]
+    key_field: ClassVar[str]
+
+    def partition_key(self) -> str | None:
+        """The Kafka key: events of one batch (or order, program ...) stay in order on one partition."""
+        value = getattr(self, self.key_field)
+        return None if value is None else str(value)
 
 
 P = TypeVar("P", bound=Event)
@@ -52,6 +65,8 @@ class DeadLettered(Event):
     """A message a consumer could not handle, kept whole with the reason."""
 
     event_type: ClassVar[str] = "deadletter.message.dead_lettered"
+    topic: ClassVar[str] = topics.DEAD_LETTER
+    key_field: ClassVar[str] = "key"
     original_topic: str
     partition: int
     offset: int

@@ -12,6 +12,7 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
+from shared.events import topics
 from shared.events.envelope import Event
 
 
@@ -69,6 +70,7 @@ class _Chunk(Event):
 
 
 class _BatchChunk(_Chunk):
+    key_field: ClassVar[str] = "batch_id"
     batch_id: str
     program_code: str
     department_code: str
@@ -80,6 +82,8 @@ class ProgramPublished(Event):
     """A program version (项目清单): what is paid, to whom, from when; a retirement is a version too."""
 
     event_type: ClassVar[str] = "catalog.program.published"
+    topic: ClassVar[str] = topics.PROGRAM_PUBLISHED
+    key_field: ClassVar[str] = "program_code"
     program_code: str
     version: int
     name: str
@@ -96,10 +100,9 @@ class ProgramPublished(Event):
         return self.effective_from <= on and (self.retired_from is None or on < self.retired_from)
 
 
-class BatchSubmitted(_BatchChunk):
-    """申报批次 chunk: declared items with the chunk's and the whole batch's control totals."""
+class _ItemsChunk(_BatchChunk):
+    """A chunk of a batch's items with the chunk's and the whole batch's control totals."""
 
-    event_type: ClassVar[str] = "declaration.batch.submitted"
     batch_item_count: int
     batch_amount_fen: int
     items: tuple[Item, ...]
@@ -107,15 +110,23 @@ class BatchSubmitted(_BatchChunk):
     amount_fen: int
 
     @model_validator(mode="after")
-    def _check(self) -> BatchSubmitted:
-        _totals("batch chunk", [i.amount_fen for i in self.items], self.item_count, self.amount_fen)
+    def _check(self) -> _ItemsChunk:
+        _totals(f"{self.event_type} chunk", [i.amount_fen for i in self.items], self.item_count, self.amount_fen)
         return self
+
+
+class BatchSubmitted(_ItemsChunk):
+    """申报批次 chunk: declared items with the chunk's and the whole batch's control totals."""
+
+    event_type: ClassVar[str] = "declaration.batch.submitted"
+    topic: ClassVar[str] = topics.BATCH_SUBMITTED
 
 
 class ItemsReviewed(_BatchChunk):
     """审核 result of one declared chunk: every declared item is either approved or rejected."""
 
     event_type: ClassVar[str] = "review.items.reviewed"
+    topic: ClassVar[str] = topics.ITEMS_REVIEWED
     approved: tuple[Item, ...]
     rejected: tuple[RejectedItem, ...]
     approved_count: int
@@ -130,26 +141,19 @@ class ItemsReviewed(_BatchChunk):
         return self
 
 
-class ItemsCleared(_BatchChunk):
+class ItemsCleared(_ItemsChunk):
     """公示 ended without objection: these items may be paid."""
 
     event_type: ClassVar[str] = "disclosure.items.cleared"
-    batch_item_count: int
-    batch_amount_fen: int
-    items: tuple[Item, ...]
-    item_count: int
-    amount_fen: int
-
-    @model_validator(mode="after")
-    def _check(self) -> ItemsCleared:
-        _totals("cleared chunk", [i.amount_fen for i in self.items], self.item_count, self.amount_fen)
-        return self
+    topic: ClassVar[str] = topics.ITEMS_CLEARED
 
 
 class PaymentOrdered(_BatchChunk):
     """国库集中支付 order for one agency bank, in chunks; attempt 2 is the one re-issue of returned items."""
 
     event_type: ClassVar[str] = "treasury.payment.ordered"
+    topic: ClassVar[str] = topics.PAYMENT_ORDERED
+    key_field: ClassVar[str] = "order_id"
     order_id: str
     bank_code: str
     attempt: int = 1
@@ -177,6 +181,8 @@ class InstructionIssued(_Chunk):
     """银行代发 instruction to one bank: credit these cards."""
 
     event_type: ClassVar[str] = "banking.instruction.issued"
+    topic: ClassVar[str] = topics.INSTRUCTION_ISSUED
+    key_field: ClassVar[str] = "order_id"
     instruction_id: str
     order_id: str
     bank_code: str
@@ -210,6 +216,8 @@ class BankFeedbackReported(_Results):
     """The bank's answer to one instruction, per item."""
 
     event_type: ClassVar[str] = "bank.feedback.reported"
+    topic: ClassVar[str] = topics.BANK_FEEDBACK
+    key_field: ClassVar[str] = "order_id"
     instruction_id: str
     order_id: str
     bank_code: str
@@ -219,6 +227,8 @@ class PaymentSettled(_Results):
     """Banking's reconciled outcome of items of one order (bank feedback, or refused before sending)."""
 
     event_type: ClassVar[str] = "banking.payment.settled"
+    topic: ClassVar[str] = topics.PAYMENT_SETTLED
+    key_field: ClassVar[str] = "order_id"
     settlement_id: str
     order_id: str
     batch_id: str
@@ -233,6 +243,8 @@ class OrderAccepted(Event):
     """Banking has the order (its first chunk): treasury marks it sent."""
 
     event_type: ClassVar[str] = "banking.order.accepted"
+    topic: ClassVar[str] = topics.ORDER_ACCEPTED
+    key_field: ClassVar[str] = "order_id"
     order_id: str
 
 
@@ -240,6 +252,8 @@ class AlertRaised(Event):
     """Something a supervisor must look at (一人多卡, a card changed just before a payment, ...)."""
 
     event_type: ClassVar[str] = "alert.raised"
+    topic: ClassVar[str] = topics.ALERT_RAISED
+    key_field: ClassVar[str] = "alert_id"
     alert_id: str
     kind: str
     subject: str
@@ -258,13 +272,21 @@ class CardsRegistered(Event):
     """The card registry changed (registrations, approved changes): review checks card holders against it."""
 
     event_type: ClassVar[str] = "banking.cards.registered"
+    topic: ClassVar[str] = topics.CARDS_REGISTERED
+    key_field: ClassVar[str] = ""
     cards: tuple[CardEntry, ...]
+
+    def partition_key(self) -> str:
+        """One key for the whole registry: review applies registrations and changes in the order made."""
+        return "cards"
 
 
 class PaymentCompleted(Event):
     """Treasury closed an order: every item credited or returned (退回)."""
 
     event_type: ClassVar[str] = "treasury.payment.completed"
+    topic: ClassVar[str] = topics.PAYMENT_COMPLETED
+    key_field: ClassVar[str] = "order_id"
     order_id: str
     batch_id: str
     program_code: str
@@ -290,6 +312,8 @@ class RosterPublished(Event):
     """发放公示: the paid roster of a batch, and whether published equals paid."""
 
     event_type: ClassVar[str] = "disclosure.roster.published"
+    topic: ClassVar[str] = topics.ROSTER_PUBLISHED
+    key_field: ClassVar[str] = "batch_id"
     batch_id: str
     program_code: str
     period: str
@@ -305,6 +329,8 @@ class RosterPublished(Event):
 
 class ComplaintFiled(Event):
     event_type: ClassVar[str] = "complaint.complaint.filed"
+    topic: ClassVar[str] = topics.COMPLAINT_FILED
+    key_field: ClassVar[str] = "complaint_id"
     complaint_id: str
     channel: Literal["hotline", "public_form"]
     category: str

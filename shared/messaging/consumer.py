@@ -21,19 +21,16 @@ from faststream.kafka.annotations import KafkaMessage
 from pydantic import ValidationError
 from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.db import Database
-from shared.events import topics
-from shared.events.envelope import DeadLettered, Envelope, Event, wrap
+from shared.events.envelope import DeadLettered, Envelope, Event
 from shared.logs import correlation_id
 from shared.messaging import inbox as inbox_mod
-from shared.messaging.outbox import put
+from shared.messaging.context import HandlerContext, Runtime
 
 log = logging.getLogger(__name__)
 
-# handlers get the service runtime (settings, outbox, ...), the open transaction and the parsed event
-Handler = Callable[[Any, AsyncSession, Envelope[Any]], Awaitable[None]]
+# a use case gets the handler context (open transaction, settings, emit) and the parsed event
+Handler = Callable[[HandlerContext[Any], Envelope[Any]], Awaitable[None]]
 
 
 class RetryLater(Exception):
@@ -46,28 +43,26 @@ RETRY_LATER_SECONDS = 120
 
 @dataclass(frozen=True)
 class Subscription:
-    """A topic, the payload model it carries, and the use case that handles one event."""
+    """The event class to consume (its topic comes with it) and the use case that handles one event."""
 
-    topic: str
     model: type[Event]
     handler: Handler
     max_records: int = 20
 
+    @property
+    def topic(self) -> str:
+        return self.model.topic
+
 
 class ConsumerRuntime:
-    def __init__(self, db: Database, outbox: Table, inbox: Table, service: str,
-                 on_commit: Callable[[], None] = lambda: None, max_tries: int = 5,
-                 backoff: float = 0.2) -> None:
-        self.db = db
-        self.outbox = outbox
+    def __init__(self, runtime: Runtime[Any], inbox: Table, max_tries: int = 5, backoff: float = 0.2) -> None:
+        self.runtime = runtime
         self.inbox = inbox
-        self.service = service
-        self.on_commit = on_commit
+        self.service = runtime.service
         self.max_tries = max_tries
         self.backoff = backoff
         self.handled = 0
         self.dead_lettered = 0
-        self.context: Any = None
 
     def group(self, sub: Subscription) -> str:
         return f"{self.service}.{sub.topic}"
@@ -94,7 +89,6 @@ class ConsumerRuntime:
     async def process(self, records: Sequence[ConsumerRecord[Any, Any]], sub: Subscription) -> None:
         for record in records:
             await self.process_one(record, sub)
-        self.on_commit()
 
     async def process_one(self, record: ConsumerRecord[Any, Any], sub: Subscription) -> None:
         position = f"{record.topic}:{record.partition}:{record.offset}"
@@ -109,9 +103,9 @@ class ConsumerRuntime:
         waited = 0.0
         while True:
             try:
-                async with self.db.transaction() as session:
-                    if await inbox_mod.claim(session, self.inbox, message_id, record.topic):
-                        await sub.handler(self.context, session, envelope)
+                async with self.runtime.unit_of_work(envelope.correlation_id, message_id) as ctx:
+                    if await inbox_mod.claim(ctx.session, self.inbox, message_id, record.topic):
+                        await sub.handler(ctx, envelope)
                 self.handled += 1
                 return
             except (OperationalError, InterfaceError, OSError) as exc:
@@ -162,10 +156,9 @@ class ConsumerRuntime:
         )
         while True:
             try:
-                async with self.db.transaction() as session:
-                    if await inbox_mod.claim(session, self.inbox, message_id, record.topic, "dead_lettered"):
-                        await put(session, self.outbox, topics.DEAD_LETTER, key,
-                                  [wrap(event, producer=self.service, correlation_id=message_id)])
+                async with self.runtime.unit_of_work(message_id) as ctx:
+                    if await inbox_mod.claim(ctx.session, self.inbox, message_id, record.topic, "dead_lettered"):
+                        await ctx.emit(event)
                 self.dead_lettered += 1
                 return
             except (OperationalError, InterfaceError, OSError) as exc:

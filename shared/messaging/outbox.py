@@ -10,18 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.events.envelope import Envelope, Event
 
 
-def outbox_row(topic: str, key: str | None, envelope: Envelope[Event]) -> dict[str, object]:
+def outbox_row(envelope: Envelope[Event]) -> dict[str, object]:
+    """The row the relay will publish: the event's own topic and partition key."""
     return {
-        "topic": topic,
-        "key": key,
+        "topic": envelope.payload.topic,
+        "key": envelope.payload.partition_key(),
         "event_id": envelope.event_id,
         "event_type": envelope.event_type,
         "value": envelope.model_dump_json().encode(),
     }
 
 
-async def put(session: AsyncSession, outbox: Table, topic: str, key: str | None,
-              envelopes: Sequence[Envelope[Event]]) -> None:
+async def put(session: AsyncSession, outbox: Table, envelopes: Sequence[Envelope[Event]]) -> None:
     """Add events to the outbox in the session's transaction (one bulk insert)."""
     if envelopes:
-        await session.execute(insert(outbox), [outbox_row(topic, key, e) for e in envelopes])
+        await session.execute(insert(outbox), [outbox_row(e) for e in envelopes])

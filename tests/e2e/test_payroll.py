@@ -8,8 +8,8 @@ from deploy.demo.client import CountyClient
 from deploy.demo.county import residents
 from deploy.demo.payroll import PayrollResult
 from deploy.stack import ServiceProcesses
-from services import PORTS
 from shared.auth import Role
+from shared.registry import PORTS
 from tests.e2e.conftest import PEOPLE
 
 

@@ -7,15 +7,14 @@ import os
 import sys
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from shared.events.envelope import Envelope
+from shared.messaging.context import HandlerContext
 from tests.integration.harness import Harness, Ping, record_effect
 
 
-async def _die_mid_handler(ctx: Any, session: AsyncSession, env: Envelope[Ping]) -> None:
-    await record_effect(ctx, session, env)
-    await session.flush()  # the effect is written but not committed
+async def _die_mid_handler(ctx: HandlerContext[Any], env: Envelope[Ping]) -> None:
+    await record_effect(ctx, env)
+    await ctx.session.flush()  # the effect is written but not committed
     os._exit(17)
 
 

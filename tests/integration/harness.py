@@ -11,13 +11,14 @@ from typing import Any, ClassVar
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from faststream.kafka import KafkaBroker
 from sqlalchemy import BigInteger, Column, String, Table, create_engine, insert, text
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.db import Database, new_metadata
 from shared.events.envelope import Envelope, Event
 from shared.messaging.consumer import ConsumerRuntime, Subscription
+from shared.messaging.context import HandlerContext, Runtime
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.tables import add_messaging_tables
+from shared.settings import ServiceSettings
 
 metadata = new_metadata()
 outbox, inbox = add_messaging_tables(metadata)
@@ -31,13 +32,27 @@ effects = Table(
 
 class Ping(Event):
     event_type: ClassVar[str] = "test.ping"
+    topic: ClassVar[str] = "test.ping.v1"
+    key_field: ClassVar[str] = "key"
     key: str
     amount: int
     poison: bool = False
 
 
-async def record_effect(ctx: Any, session: AsyncSession, env: Envelope[Ping]) -> None:
-    await session.execute(insert(effects).values(key=env.payload.key, amount=env.payload.amount))
+def ping_on(topic: str) -> type[Ping]:
+    """Each test has a topic of its own: a Ping class that travels on it."""
+    return type(f"Ping_{topic.replace('.', '_')}", (Ping,), {"topic": topic})
+
+
+Handler = Callable[[HandlerContext[Any], Envelope[Ping]], Awaitable[None]]
+
+
+async def record_effect(ctx: HandlerContext[Any], env: Envelope[Ping]) -> None:
+    await ctx.session.execute(insert(effects).values(key=env.payload.key, amount=env.payload.amount))
+
+
+class _Settings(ServiceSettings):
+    service = "catalog"  # any registered name: only the settings object is needed
 
 
 def create_schema(admin_url: str, name: str) -> str:
@@ -60,11 +75,11 @@ class Harness:
         self.bootstrap = bootstrap
         self.broker = KafkaBroker(bootstrap, log_level=logging.DEBUG)
         self.relay = OutboxRelay(self.db, outbox, bootstrap, service)
-        self.consumers = ConsumerRuntime(self.db, outbox, inbox, service, on_commit=self.relay.wake.set,
-                                         backoff=0.01)
+        self.runtime = Runtime(service, _Settings(database_url=db_url), self.db, outbox, self.relay.wake.set)
+        self.consumers = ConsumerRuntime(self.runtime, inbox, backoff=0.01)
 
-    def subscribe(self, topic: str, handler: Callable[[Any, AsyncSession, Envelope[Ping]], Awaitable[None]]) -> None:
-        self.consumers.register(self.broker, Subscription(topic, Ping, handler))
+    def subscribe(self, topic: str, handler: Handler) -> None:
+        self.consumers.register(self.broker, Subscription(ping_on(topic), handler))
 
     async def start(self) -> Harness:
         await self.relay.start()

@@ -11,11 +11,11 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from deploy.paths import REPO
 from shared.events import topics
 from shared.events.envelope import Envelope, wrap
+from shared.messaging.context import HandlerContext
 from shared.messaging.outbox import put
 from tests.integration.harness import (
     Harness,
@@ -23,6 +23,7 @@ from tests.integration.harness import (
     create_schema,
     eventually,
     outbox,
+    ping_on,
     produce,
     read_topic,
     record_effect,
@@ -51,21 +52,21 @@ async def harness(db_url: str, bootstrap: str) -> AsyncIterator[Harness]:
     await h.stop()
 
 
-def ping(key: str, amount: int = 1, poison: bool = False) -> Envelope[Ping]:
-    return wrap(Ping(key=key, amount=amount, poison=poison), producer="test", correlation_id=key)
+def ping(key: str, amount: int = 1, poison: bool = False, topic: str = Ping.topic) -> Envelope[Ping]:
+    return wrap(ping_on(topic)(key=key, amount=amount, poison=poison), producer="test", correlation_id=key)
 
 
 async def test_outbox_publishes_committed_rows_in_order_and_never_rolled_back_ones(
         harness: Harness, bootstrap: str, topic: str) -> None:
     key = uuid.uuid4().hex
-    sent = [ping(key, n) for n in range(60)]
+    sent = [ping(key, n, topic=topic) for n in range(60)]
     # committed while no relay runs (as after a crash between commit and publish)
     for part in (sent[:20], sent[20:45], sent[45:]):
         async with harness.db.transaction() as session:
-            await put(session, outbox, topic, key, part)  # type: ignore[arg-type]
+            await put(session, outbox, part)  # type: ignore[arg-type]
     with pytest.raises(RuntimeError):
         async with harness.db.transaction() as session:
-            await put(session, outbox, topic, key, [ping(key, -1)])  # type: ignore[list-item]
+            await put(session, outbox, [ping(key, -1, topic=topic)])  # type: ignore[list-item]
             raise RuntimeError("the handler failed after writing its outbox row")
     await harness.start()
     got = await read_topic(bootstrap, topic, lambda b: b["payload"]["key"] == key, 60)
@@ -114,11 +115,11 @@ async def test_poison_message_dead_lettered_after_five_tries_while_others_flow(
         harness: Harness, bootstrap: str, topic: str) -> None:
     tries: Counter[str] = Counter()
 
-    async def sometimes_fails(ctx: Any, session: AsyncSession, env: Envelope[Ping]) -> None:
+    async def sometimes_fails(ctx: HandlerContext[Any], env: Envelope[Ping]) -> None:
         tries[env.payload.key] += 1
         if env.payload.poison:
             raise ValueError("this event can never be handled")
-        await record_effect(ctx, session, env)
+        await record_effect(ctx, env)
 
     harness.subscribe(topic, sometimes_fails)
     await harness.start()

@@ -8,7 +8,8 @@ import psycopg
 import pytest
 
 from services.treasury import tables
-from services.treasury.quota import release, reserve
+from services.treasury.store import release_quota as release
+from services.treasury.store import reserve_quota as reserve
 from shared import migrations
 from shared.db import Database
 

@@ -5,6 +5,7 @@ from pydantic import ValidationError
 
 from shared.auth import CurrentPrincipal, Principal, Role, decode_token, issue_token, require
 from shared.settings import CommonSettings
+from shared.web import map_domain_errors
 
 SECRET = "a-test-secret-that-is-long-enough-for-hs256"
 
@@ -24,6 +25,7 @@ def test_default_secret_refused_outside_development() -> None:
 def _app() -> FastAPI:
     app = FastAPI()
     app.state.settings = CommonSettings(jwt_secret=SECRET)
+    map_domain_errors(app)
 
     @app.get("/finance-only")
     def finance_only(who: CurrentPrincipal) -> dict[str, str]:

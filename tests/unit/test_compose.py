@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from services import PORTS
+from shared.registry import PORTS
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -1,0 +1,85 @@
+"""The simulated banks' SQL: accounts, credits (one per item and attempt) and SMS notices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, insert, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.bank_simulator import tables
+
+A, CR = tables.accounts, tables.credits
+
+
+async def open_accounts(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
+    opened = 0
+    for start in range(0, len(rows), 5000):
+        res = await session.execute(pg_insert(A).on_conflict_do_nothing().returning(A.c.card_number),
+                                    rows[start:start + 5000])
+        opened += len(res.all())
+    return opened
+
+
+async def accounts_in(session: AsyncSession, status: str, limit: int) -> list[dict[str, Any]]:
+    rows = (await session.execute(select(A).where(A.c.status == status).order_by(A.c.card_number).limit(limit)
+                                  )).mappings().all()
+    return [dict(r) for r in rows]
+
+
+async def set_account_status(session: AsyncSession, card_number: str, status: str) -> bool:
+    got = await session.execute(update(A).where(A.c.card_number == card_number).values(status=status)
+                                .returning(A.c.card_number))
+    return got.scalar() is not None
+
+
+async def earlier_answers(session: AsyncSession, keys: list[tuple[str, int]]) -> dict[tuple[str, int], Any]:
+    """The answers already given to these (item, attempt) lines."""
+    if not keys:
+        return {}
+    rows = await session.execute(select(CR).where(tuple_(CR.c.item_id, CR.c.attempt).in_(keys)))
+    return {(r.item_id, r.attempt): r for r in rows}
+
+
+async def credited(session: AsyncSession, item_ids: list[str]) -> set[str]:
+    return set((await session.execute(select(CR.c.item_id).where(
+        CR.c.item_id.in_(item_ids), CR.c.outcome == "credited"))).scalars())
+
+
+async def accounts(session: AsyncSession, card_numbers: list[str]) -> dict[str, dict[str, Any]]:
+    rows = (await session.execute(select(A).where(A.c.card_number.in_(card_numbers)))).mappings()
+    return {r["card_number"]: dict(r) for r in rows}
+
+
+async def apply_credits(session: AsyncSession, rows: list[dict[str, Any]], notices: list[dict[str, Any]]) -> None:
+    """Record the answers, add credits to balances and keep each beneficiary's SMS notice."""
+    await session.execute(insert(CR), rows)
+    paid = [r for r in rows if r["outcome"] == "credited"]
+    if not paid:
+        return
+    await session.execute(text(
+        "UPDATE accounts SET balance_fen = balance_fen + v.amount FROM "
+        "(SELECT card, sum(amount) AS amount FROM unnest(CAST(:cards AS text[]), CAST(:amounts AS bigint[]))"
+        " AS u(card, amount) GROUP BY card) v WHERE accounts.card_number = v.card"),
+        {"cards": [r["card_number"] for r in paid], "amounts": [r["amount_fen"] for r in paid]})
+    await session.execute(insert(tables.notices), notices)
+
+
+async def integrity(session: AsyncSession) -> dict[str, int]:
+    row = (await session.execute(text(
+        "SELECT (SELECT count(*) FROM (SELECT item_id FROM credits WHERE outcome = 'credited' GROUP BY item_id "
+        "HAVING count(*) > 1) d) AS duplicated_items, "
+        "(SELECT coalesce(sum(amount_fen), 0) FROM credits WHERE outcome = 'credited') AS credited_fen, "
+        "(SELECT coalesce(sum(balance_fen), 0) FROM accounts) AS balance_fen, "
+        "(SELECT count(*) FROM notices) AS notices, "
+        "(SELECT count(*) FROM credits WHERE outcome = 'credited') AS credited_items"))).mappings().one()
+    return {k: int(v) for k, v in row.items()}
+
+
+async def totals(session: AsyncSession) -> list[dict[str, Any]]:
+    rows = (await session.execute(
+        select(A.c.bank_code, CR.c.outcome, func.count(), func.sum(CR.c.amount_fen))
+        .select_from(CR.outerjoin(A, A.c.card_number == CR.c.card_number))
+        .group_by(A.c.bank_code, CR.c.outcome))).all()
+    return [{"bank_code": r[0], "outcome": r[1], "count": r[2], "fen": int(r[3] or 0)} for r in rows]

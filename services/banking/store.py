@@ -1,0 +1,205 @@
+"""Banking's SQL: contracts, the card registry and its changes, orders, instructions and payments."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ARRAY, String, any_, bindparam, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.banking import tables
+from services.banking.domain import CardStatus, Outcome
+
+C, CC, ORD, PAY, INS = tables.cards, tables.card_changes, tables.orders, tables.payments, tables.instructions
+
+
+# contracts
+
+async def put_contract(session: AsyncSession, values: dict[str, Any]) -> None:
+    stmt = pg_insert(tables.contracts).values(**values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["bank_code"], set_=values))
+
+
+async def contract_periods(session: AsyncSession) -> dict[str, tuple[dt.date, dt.date]]:
+    return {r.bank_code: (r.valid_from, r.valid_to) for r in (await session.execute(select(tables.contracts)))}
+
+
+# cards
+
+async def active_cards_of(session: AsyncSession, id_numbers: list[str]) -> dict[str, str]:
+    """id_number -> the person's active card number (one array parameter, however many people)."""
+    wanted = bindparam("ids", id_numbers, type_=ARRAY(String))
+    rows = await session.execute(select(C.c.id_number, C.c.card_number).where(
+        C.c.id_number == any_(wanted), C.c.status == CardStatus.ACTIVE))
+    return {r.id_number: r.card_number for r in rows}
+
+
+async def add_cards(session: AsyncSession, cards: list[dict[str, Any]]) -> int:
+    """Insert new cards (known ones are left alone); returns how many were new."""
+    new = 0
+    for start in range(0, len(cards), 5000):
+        res = await session.execute(pg_insert(C).on_conflict_do_nothing().returning(C.c.card_number),
+                                    cards[start:start + 5000])
+        new += len(res.all())
+    return new
+
+
+async def card(session: AsyncSession, card_number: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(C).where(C.c.card_number == card_number))).mappings().first()
+    return dict(row) if row else None
+
+
+async def cards_by_number(session: AsyncSession, numbers: list[str]) -> dict[str, dict[str, Any]]:
+    rows = (await session.execute(select(C).where(C.c.card_number.in_(numbers)))).mappings()
+    return {r["card_number"]: dict(r) for r in rows}
+
+
+async def active_cards_by_person(session: AsyncSession, id_numbers: list[str]) -> dict[str, dict[str, Any]]:
+    rows = (await session.execute(select(C).where(C.c.id_number.in_(id_numbers),
+                                                  C.c.status == CardStatus.ACTIVE))).mappings()
+    return {r["id_number"]: dict(r) for r in rows}
+
+
+async def cards_of(session: AsyncSession, id_number: str) -> list[dict[str, Any]]:
+    return [dict(c) for c in (await session.execute(select(C).where(C.c.id_number == id_number))).mappings()]
+
+
+async def people_with_several_cards(session: AsyncSession) -> list[Any]:
+    return list((await session.execute(
+        select(C.c.id_number, func.array_agg(C.c.card_number), func.array_agg(C.c.bank_code),
+               func.array_agg(C.c.status)).group_by(C.c.id_number).having(func.count() > 1))).all())
+
+
+async def holder_of(session: AsyncSession, card_number: str) -> str | None:
+    return (await session.execute(select(C.c.id_number).where(C.c.card_number == card_number))).scalar()
+
+
+async def add_change_request(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(CC).values(**values))
+
+
+async def change_request(session: AsyncSession, request_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(CC).where(CC.c.request_id == request_id).with_for_update())
+           ).mappings().first()
+    return dict(row) if row else None
+
+
+async def decide_change_request(session: AsyncSession, request_id: str, status: str, who: str,
+                                reason: str | None) -> None:
+    await session.execute(update(CC).where(CC.c.request_id == request_id).values(
+        status=status, decided_by=who, decided_at=func.now(), decision_reason=reason))
+
+
+async def switch_active_card(session: AsyncSession, id_number: str, new_card: str, bank_code: str) -> None:
+    """The person's active card is replaced by ``new_card`` (registered now if it was not)."""
+    await session.execute(update(C).where(C.c.id_number == id_number, C.c.status == CardStatus.ACTIVE)
+                          .values(status=CardStatus.REPLACED, changed_at=func.now()))
+    name = (await session.execute(select(C.c.name).where(C.c.id_number == id_number).limit(1))).scalar()
+    stmt = pg_insert(C).values(card_number=new_card, id_number=id_number, name=name or "", bank_code=bank_code,
+                               status=CardStatus.ACTIVE, changed_at=func.now())
+    await session.execute(stmt.on_conflict_do_update(index_elements=["card_number"], set_={
+        "status": CardStatus.ACTIVE, "changed_at": func.now(), "bank_code": bank_code}))
+
+
+# orders, instructions, payments
+
+async def accept_order(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Record the order at its first chunk; True if this is the first time."""
+    got = await session.execute(pg_insert(ORD).values(**values).on_conflict_do_nothing().returning(ORD.c.order_id))
+    return got.scalar() is not None
+
+
+async def order(session: AsyncSession, order_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(ORD).where(ORD.c.order_id == order_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def add_to_order(session: AsyncSession, order_id: str, credited: list[int], failed: list[int]) -> dict[str, Any]:
+    return dict((await session.execute(update(ORD).where(ORD.c.order_id == order_id).values(
+        credited_count=ORD.c.credited_count + len(credited), credited_fen=ORD.c.credited_fen + sum(credited),
+        failed_count=ORD.c.failed_count + len(failed), failed_fen=ORD.c.failed_fen + sum(failed),
+    ).returning(*ORD.c))).mappings().one())
+
+
+async def add_instruction(session: AsyncSession, instruction_id: str, order_id: str, bank: str) -> None:
+    await session.execute(insert(INS).values(instruction_id=instruction_id, order_id=order_id, bank_code=bank))
+
+
+async def add_payments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    await session.execute(insert(PAY), rows)
+
+
+async def credited_items(session: AsyncSession, item_ids: list[str]) -> set[str]:
+    return set((await session.execute(select(PAY.c.item_id).where(
+        PAY.c.item_id.in_(item_ids), PAY.c.outcome == Outcome.CREDITED))).scalars())
+
+
+_APPLY = text("""
+UPDATE payments SET outcome = v.outcome, reason_code = v.reason
+FROM unnest(CAST(:ids AS text[]), CAST(:attempts AS int[]), CAST(:outcomes AS text[]), CAST(:reasons AS text[]),
+            CAST(:amounts AS bigint[])) AS v(item_id, attempt, outcome, reason, amount)
+WHERE payments.item_id = v.item_id AND payments.attempt = v.attempt AND payments.outcome IS NULL
+  AND payments.order_id = :order AND payments.amount_fen = v.amount
+RETURNING payments.item_id, payments.attempt, payments.outcome, payments.reason_code, payments.amount_fen
+""")
+
+
+async def apply_feedback(session: AsyncSession, order_id: str, results: list[Any]) -> list[Any]:
+    """Settle each pending payment the bank answered for, once; returns the payments settled now."""
+    return list((await session.execute(_APPLY, {
+        "ids": [r.item_id for r in results], "attempts": [r.attempt for r in results],
+        "outcomes": [r.outcome for r in results], "reasons": [r.reason_code for r in results],
+        "amounts": [r.amount_fen for r in results], "order": order_id})).all())
+
+
+async def payments_of(session: AsyncSession, order_id: str, item_ids: list[str]) -> list[Any]:
+    return list(await session.execute(select(PAY).where(PAY.c.order_id == order_id, PAY.c.item_id.in_(item_ids))))
+
+
+_STALE = text("""
+SELECT i.instruction_id, i.order_id, i.bank_code FROM instructions i
+WHERE i.last_sent_at < now() - make_interval(secs => :after) AND i.sends < :max_sends
+  AND EXISTS (SELECT 1 FROM payments p WHERE p.instruction_id = i.instruction_id AND p.outcome IS NULL)
+ORDER BY i.last_sent_at LIMIT 50 FOR UPDATE OF i SKIP LOCKED
+""")
+
+
+async def unanswered_instructions(session: AsyncSession, after_seconds: float, max_sends: int = 50) -> list[Any]:
+    """Instructions with payments still at the bank after ``after_seconds``, locked (SKIP LOCKED)."""
+    return list((await session.execute(_STALE, {"after": after_seconds, "max_sends": max_sends})).all())
+
+
+async def pending_payments(session: AsyncSession, instruction_id: str) -> list[Any]:
+    return list((await session.execute(select(PAY).where(PAY.c.instruction_id == instruction_id,
+                                                         PAY.c.outcome.is_(None)).order_by(PAY.c.item_id))
+                 ).mappings().all())
+
+
+async def count_send(session: AsyncSession, instruction_id: str) -> None:
+    await session.execute(update(INS).where(INS.c.instruction_id == instruction_id)
+                          .values(sends=INS.c.sends + 1, last_sent_at=dt.datetime.now(dt.UTC)))
+
+
+async def held_payments(session: AsyncSession, bank: str) -> list[Any]:
+    return list((await session.execute(select(PAY).where(PAY.c.outcome == Outcome.HELD, PAY.c.bank_code == bank)
+                                       .order_by(PAY.c.order_id, PAY.c.item_id).with_for_update())).mappings().all())
+
+
+async def send_held(session: AsyncSession, order_id: str, bank: str, instruction_id: str) -> None:
+    await session.execute(update(PAY).where(PAY.c.order_id == order_id, PAY.c.outcome == Outcome.HELD,
+                                            PAY.c.bank_code == bank)
+                          .values(outcome=None, reason_code=None, instruction_id=instruction_id))
+
+
+async def held_by_order(session: AsyncSession) -> list[Any]:
+    return list((await session.execute(
+        select(PAY.c.bank_code, PAY.c.order_id, func.count(), func.sum(PAY.c.amount_fen))
+        .where(PAY.c.outcome == Outcome.HELD).group_by(PAY.c.bank_code, PAY.c.order_id))).all())
+
+
+async def outcomes_of(session: AsyncSession, order_id: str) -> list[Any]:
+    return list((await session.execute(
+        select(PAY.c.outcome, PAY.c.reason_code, func.count(), func.sum(PAY.c.amount_fen))
+        .where(PAY.c.order_id == order_id).group_by(PAY.c.outcome, PAY.c.reason_code))).all())

@@ -1,0 +1,96 @@
+"""Declaration's SQL: programs known from the catalog, townships, uploads, batches, items, review results."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.declaration import tables
+from services.declaration.domain import BatchStatus
+
+PV, UP, B, IT = tables.program_versions, tables.uploads, tables.batches, tables.items
+
+
+async def keep_program(session: AsyncSession, program: dict[str, Any], version: dict[str, Any]) -> None:
+    """The program's current name, department and retirement; each version once."""
+    stmt = pg_insert(tables.programs).values(program)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=program))
+    await session.execute(pg_insert(PV).values(version).on_conflict_do_nothing())
+
+
+async def program(session: AsyncSession, code: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(tables.programs).where(tables.programs.c.code == code))).mappings().first()
+    return dict(row) if row else None
+
+
+async def version_in_force(session: AsyncSession, code: str, day: dt.date) -> dict[str, Any] | None:
+    row = (await session.execute(select(PV).where(PV.c.code == code, PV.c.effective_from <= day)
+                                 .order_by(PV.c.effective_from.desc()).limit(1))).mappings().first()
+    return dict(row) if row else None
+
+
+async def versions(session: AsyncSession, code: str) -> list[dict[str, Any]]:
+    rows = (await session.execute(select(PV).where(PV.c.code == code).order_by(PV.c.version))).mappings().all()
+    return [dict(r) for r in rows]
+
+
+async def township(session: AsyncSession, code: str) -> tuple[frozenset[str], frozenset[str]]:
+    """(names of the township, names of its villages)."""
+    names = (await session.execute(select(tables.townships.c.name).where(tables.townships.c.code == code))
+             ).scalars().all()
+    villages = (await session.execute(select(tables.villages.c.name).where(
+        tables.villages.c.township_code == code))).scalars().all()
+    return frozenset(names), frozenset(villages)
+
+
+async def replace_township(session: AsyncSession, code: str, name: str, villages: list[str]) -> None:
+    await session.execute(delete(tables.townships).where(tables.townships.c.code == code))
+    await session.execute(insert(tables.townships).values(code=code, name=name))
+    await session.execute(delete(tables.villages).where(tables.villages.c.township_code == code))
+    await session.execute(insert(tables.villages), [{"township_code": code, "name": v} for v in villages])
+
+
+async def same_upload(session: AsyncSession, township: str, program: str, period: str,
+                      digest: str) -> dict[str, Any] | None:
+    """An earlier upload of the same content for the same township, program and period."""
+    row = (await session.execute(select(UP).where(
+        UP.c.township_code == township, UP.c.program_code == program, UP.c.period == period,
+        UP.c.content_digest == digest))).mappings().first()
+    return dict(row) if row else None
+
+
+async def upload(session: AsyncSession, upload_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(UP).where(UP.c.upload_id == upload_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def add_upload(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(UP).values(**values))
+
+
+async def batch(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(B).where(B.c.batch_id == batch_id))).mappings().first()
+    return dict(row) if row else None
+
+
+async def add_batch(session: AsyncSession, values: dict[str, Any], items: list[dict[str, Any]]) -> None:
+    await session.execute(insert(B).values(**values, status=BatchStatus.SUBMITTED))
+    await session.execute(insert(IT), items)
+
+
+async def keep_review_results(session: AsyncSession, batch_id: str, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(pg_insert(tables.item_reviews).on_conflict_do_nothing(), rows)
+    await session.execute(update(B).where(B.c.batch_id == batch_id).values(status=BatchStatus.REVIEWED))
+
+
+async def returned_items(session: AsyncSession, batch_id: str) -> list[dict[str, Any]]:
+    r = tables.item_reviews
+    rows = (await session.execute(select(IT.c.row_no, IT.c.name, IT.c.village, r.c.reason_code, r.c.reason)
+            .join(IT, IT.c.item_id == r.c.item_id).where(r.c.batch_id == batch_id, r.c.decision == "rejected")
+            .order_by(IT.c.row_no))).mappings().all()
+    return [dict(x) for x in rows]

@@ -1,0 +1,204 @@
+"""Review's SQL: program versions, reference data, the card registry copy, claims, batches and items."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import ARRAY, String, any_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.review import tables
+from services.review.domain import BatchStatus, ItemStatus, Program, References
+
+KINDS = ("household", "deaths", "public_employees", "village_officials")
+R, B, IT = tables.ref_rows, tables.batches, tables.items
+
+
+def _array(name: str, values: list[str]) -> Any:
+    """One array parameter, however many values (no statement with thousands of parameters)."""
+    return any_(bindparam(name, values, type_=ARRAY(String)))
+
+
+async def keep_program_version(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(pg_insert(tables.programs).values(values).on_conflict_do_nothing())
+
+
+async def program_for(session: AsyncSession, code: str, period_start: dt.date) -> Program | None:
+    pv = tables.programs
+    row = (await session.execute(select(pv).where(pv.c.code == code, pv.c.effective_from <= period_start)
+                                 .order_by(pv.c.effective_from.desc()).limit(1))).mappings().first()
+    if row is None:
+        return None
+    return Program(row["standard_fen"], row["cap_quantity"], row["min_age"], row["means_tested"])
+
+
+async def keep_cards(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """The card registry as banking last told it (one row per card, the newest holder and status)."""
+    if rows:
+        stmt = pg_insert(tables.card_refs)
+        await session.execute(stmt.on_conflict_do_update(index_elements=["card_number"], set_={
+            "id_number": stmt.excluded.id_number, "name": stmt.excluded.name, "status": stmt.excluded.status}), rows)
+
+
+async def card_count(session: AsyncSession) -> int:
+    return int((await session.execute(select(func.count()).select_from(tables.card_refs))).scalar_one())
+
+
+async def add_reference(session: AsyncSession, kind: str, rows: list[dict[str, Any]], who: str,
+                        source: str) -> int:
+    """A new version (import) of one kind of reference data; returns its version number."""
+    import_id = int((await session.execute(insert(tables.ref_imports).values(
+        kind=kind, row_count=len(rows), imported_by=who, source=source
+    ).returning(tables.ref_imports.c.import_id))).scalar_one())
+    values = [{"import_id": import_id, "name": None, "village": None, "status": None, "on_date": None} | r
+              for r in rows]
+    for start in range(0, len(values), 5000):
+        await session.execute(insert(R), values[start:start + 5000])
+    return import_id
+
+
+async def reference_imports(session: AsyncSession) -> list[dict[str, Any]]:
+    ri = tables.ref_imports
+    rows = (await session.execute(select(ri).order_by(ri.c.import_id.desc()))).mappings().all()
+    return [dict(r) for r in rows if r["kind"] in KINDS]
+
+
+async def latest_imports(session: AsyncSession) -> dict[str, int]:
+    """The newest version of each kind of reference data (what a check uses, recorded with the batch)."""
+    ri = tables.ref_imports
+    return dict((await session.execute(select(ri.c.kind, func.max(ri.c.import_id)).group_by(ri.c.kind))).all())
+
+
+async def references(session: AsyncSession, id_numbers: list[str], card_numbers: list[str],
+                     latest: dict[str, int]) -> References:
+    """The reference data about these people and cards, narrowed to them."""
+    refs = References(has_household="household" in latest)
+    by_import = {v: k for k, v in latest.items()}
+    if by_import:
+        rows = (await session.execute(select(R).where(R.c.import_id.in_(list(by_import)),
+                                                      R.c.id_number == _array("ids", id_numbers)))).mappings().all()
+        for r in rows:
+            kind = by_import[r["import_id"]]
+            if kind == "household":
+                refs.household[r["id_number"]] = dict(r)
+            elif kind == "deaths" and r["on_date"] is not None:
+                refs.deaths[r["id_number"]] = r["on_date"]
+            elif kind == "public_employees":
+                refs.employees[r["id_number"]] = r["status"] or "?"
+            elif kind == "village_officials":
+                refs.officials[r["id_number"]] = f"{r['village'] or ''} {r['status'] or ''}".strip()
+    cards = (await session.execute(select(tables.card_refs).where(
+        tables.card_refs.c.card_number == _array("cards", card_numbers)))).mappings().all()
+    refs.cards = {c["card_number"]: dict(c) for c in cards}
+    return refs
+
+
+async def claim(session: AsyncSession, program: str, period: str, claims: list[tuple[str, str]]) -> set[str]:
+    """Claim (id_number, item_id) pairs for a program and period; returns the item ids that got their claim."""
+    got = await session.execute(pg_insert(tables.claims).on_conflict_do_nothing().returning(tables.claims.c.item_id),
+                                [{"program_code": program, "period": period, "id_number": i, "item_id": item}
+                                 for i, item in claims])
+    return set(got.scalars())
+
+
+async def card_holders(session: AsyncSession, period: str, pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """Claim each (card, person) for the period; return the first person claiming each card."""
+    cc = tables.card_claims
+    await session.execute(pg_insert(cc).on_conflict_do_nothing(), [
+        {"period": period, "card_number": card, "id_number": person} for card, person in pairs])
+    rows = await session.execute(select(cc.c.card_number, cc.c.id_number).where(
+        cc.c.period == period, cc.c.card_number == _array("cards", [card for card, _ in pairs])))
+    return dict(rows.all())  # type: ignore[arg-type]
+
+
+async def release_claims(session: AsyncSession, item_ids: list[str]) -> None:
+    """A row people rejected may come back corrected in a later batch: its claims no longer count."""
+    if not item_ids:
+        return
+    bodies = (await session.execute(select(IT.c.body).where(IT.c.item_id.in_(item_ids)))).scalars().all()
+    await session.execute(delete(tables.claims).where(tables.claims.c.item_id.in_(item_ids)))
+    for body in bodies:
+        await session.execute(delete(tables.card_claims).where(
+            tables.card_claims.c.card_number == body["card_number"],
+            tables.card_claims.c.id_number == body["id_number"]))
+
+
+async def add_items(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    await session.execute(insert(IT), rows)
+
+
+async def mark_checked(session: AsyncSession, batch_id: str, ref_versions: dict[str, int]) -> None:
+    """Every chunk checked: the batch waits for the township, with the reference versions it was checked against."""
+    await session.execute(update(B).where(B.c.batch_id == batch_id).values(
+        status=BatchStatus.TOWNSHIP_REVIEW, ref_versions=ref_versions))
+
+
+async def batch_for_decision(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(B).where(B.c.batch_id == batch_id).with_for_update())).mappings().first()
+    return dict(row) if row else None
+
+
+async def batch_status(session: AsyncSession, batch_id: str) -> str | None:
+    return (await session.execute(select(B.c.status).where(B.c.batch_id == batch_id))).scalar()
+
+
+async def open_items(session: AsyncSession, batch_id: str) -> list[Any]:
+    """(item_id, status, findings, body) of every item of the batch."""
+    return list((await session.execute(select(IT.c.item_id, IT.c.status, IT.c.findings, IT.c.body)
+                                       .where(IT.c.batch_id == batch_id))).all())
+
+
+async def decide_items(session: AsyncSession, batch_id: str, who: str,
+                       decisions: dict[str, tuple[bool, str | None]]) -> None:
+    """Apply each person's decision; every item that passed the rules is approved by the same person."""
+    for item_id, (approve, reason) in decisions.items():
+        await session.execute(update(IT).where(IT.c.item_id == item_id).values(
+            status=ItemStatus.APPROVED if approve else ItemStatus.REJECTED, decided_by=who, decision_reason=reason))
+    await session.execute(update(IT).where(IT.c.batch_id == batch_id, IT.c.status == ItemStatus.PASSED)
+                          .values(status=ItemStatus.APPROVED, decided_by=who))
+
+
+async def reject_approved(session: AsyncSession, batch_id: str, who: str, reason: str) -> list[str]:
+    rows = await session.execute(update(IT).where(IT.c.batch_id == batch_id, IT.c.status == ItemStatus.APPROVED)
+                                 .values(status=ItemStatus.REJECTED, decided_by=who, decision_reason=reason)
+                                 .returning(IT.c.item_id))
+    return list(rows.scalars())
+
+
+async def set_batch(session: AsyncSession, batch_id: str, **values: Any) -> None:
+    await session.execute(update(B).where(B.c.batch_id == batch_id).values(**values, ))
+
+
+async def decided_items(session: AsyncSession, batch_id: str) -> list[dict[str, Any]]:
+    rows = (await session.execute(select(IT).where(IT.c.batch_id == batch_id).order_by(IT.c.item_id))
+            ).mappings().all()
+    return [dict(r) for r in rows]
+
+
+async def queue(session: AsyncSession, township: str | None, department: str | None) -> list[dict[str, Any]]:
+    """Batches with their counts of flagged and rule-rejected items; narrowed to a township's or department's."""
+    q = select(B, func.count().filter(IT.c.status == ItemStatus.FLAGGED).label("flagged"),
+               func.count().filter(IT.c.status == ItemStatus.REJECTED).label("rejected_by_rules"),
+               func.count().label("items")).join(IT, IT.c.batch_id == B.c.batch_id).group_by(B.c.batch_id)
+    if township is not None:
+        q = q.where(B.c.township_code == township, B.c.status == BatchStatus.TOWNSHIP_REVIEW)
+    if department is not None:
+        q = q.where(B.c.department_code == department, B.c.status == BatchStatus.DEPARTMENT_REVIEW)
+    return [dict(r) for r in (await session.execute(q.order_by(B.c.batch_id))).mappings().all()]
+
+
+async def batch_items(session: AsyncSession, batch_id: str, status: str | None, limit: int,
+                      offset: int) -> list[dict[str, Any]]:
+    q = select(IT).where(IT.c.batch_id == batch_id).order_by(IT.c.item_id).limit(limit).offset(offset)
+    if status:
+        q = q.where(IT.c.status == status)
+    return [dict(r) for r in (await session.execute(q)).mappings().all()]
+
+
+async def counts_by_reason(session: AsyncSession, batch_id: str) -> list[dict[str, Any]]:
+    rows = (await session.execute(text(
+        "SELECT status, findings -> 0 ->> 'code', count(*) FROM items WHERE batch_id = :b GROUP BY 1, 2"),
+        {"b": batch_id})).all()
+    return [{"status": r[0], "reason_code": r[1], "count": r[2]} for r in rows]

@@ -1,0 +1,87 @@
+"""Supervision's SQL: the ledger (台账) of items by stage, orders, rosters, complaints and alerts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, text
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.supervision import tables
+
+L = tables.ledger
+
+# a stage of the money path, as a condition on a ledger row
+STAGES = {
+    "declared": "declared",
+    "approved": "review = 'approved'",
+    "rejected": "review = 'rejected'",
+    "cleared": "cleared",
+    "ordered": "ordered",
+    "credited": "outcome = 'credited'",
+    "failed": "outcome IN ('failed', 'refused')",
+}
+GROUPS = {"program": "program_code", "department": "department_code", "township": "township_code",
+          "batch": "batch_id"}
+
+
+async def upsert_items(session: AsyncSession, rows: list[dict[str, Any]], stage: tuple[str, ...],
+                       newer_attempt: bool = False) -> None:
+    """Insert item rows or fill in the stage columns (and identity columns still empty)."""
+    if not rows:
+        return
+    stmt = insert(L)
+    fill = {c: stmt.excluded[c] for c in stage}
+    for c in ("id_number", "card_number"):
+        if c in rows[0]:
+            fill[c] = stmt.excluded[c]
+    # a first attempt's failure arriving after the re-issue's credit must not overwrite it
+    where = (func.coalesce(L.c.outcome_attempt, 0) <= stmt.excluded.outcome_attempt) if newer_attempt else None
+    await session.execute(stmt.on_conflict_do_update(index_elements=["item_id"], set_=fill, where=where), rows)
+
+
+async def keep(session: AsyncSession, table: str, values: dict[str, Any]) -> None:
+    """Keep a fact once (an order completed, a roster published, a complaint, an alert)."""
+    t = tables.metadata.tables[table]
+    await session.execute(insert(t).values(**values).on_conflict_do_nothing())
+
+
+def _ledger_sql(group_col: str) -> str:
+    cols = []
+    for stage, cond in STAGES.items():
+        cols += [f"count(DISTINCT id_number) FILTER (WHERE {cond}) AS {stage}_people",
+                 f"count(DISTINCT card_number) FILTER (WHERE {cond}) AS {stage}_cards",
+                 f"count(*) FILTER (WHERE {cond}) AS {stage}_items",
+                 f"coalesce(sum(amount_fen) FILTER (WHERE {cond}), 0) AS {stage}_fen"]
+    return (f"SELECT {group_col} AS grp, {', '.join(cols)} FROM ledger "
+            "WHERE (CAST(:dept AS text) IS NULL OR department_code = :dept) "
+            "AND (CAST(:town AS text) IS NULL OR township_code = :town) "
+            "AND (CAST(:batch AS text) IS NULL OR batch_id = :batch) "
+            f"GROUP BY {group_col} ORDER BY {group_col}")
+
+
+async def ledger(session: AsyncSession, by: str, department: str | None, township: str | None,
+                 batch_id: str | None) -> list[dict[str, Any]]:
+    """人、卡、钱 per group and stage: distinct people, distinct cards, items and fen."""
+    rows = (await session.execute(text(_ledger_sql(GROUPS[by])),
+                                  {"dept": department, "town": township, "batch": batch_id})).mappings().all()
+    return [{"group": r["grp"], **{s: {k: int(r[f"{s}_{k}"]) for k in ("people", "cards", "items", "fen")}
+                                   for s in STAGES}} for r in rows]
+
+
+async def roster(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(text("SELECT * FROM rosters WHERE batch_id = :b"), {"b": batch_id})
+           ).mappings().first()
+    return dict(row) if row else None
+
+
+async def orders(session: AsyncSession, batch_id: str) -> list[dict[str, Any]]:
+    rows = (await session.execute(text("SELECT * FROM orders WHERE batch_id = :b ORDER BY order_id"),
+                                  {"b": batch_id})).mappings().all()
+    return [dict(o) for o in rows]
+
+
+async def alerts(session: AsyncSession, limit: int = 500) -> list[dict[str, Any]]:
+    rows = (await session.execute(text("SELECT * FROM alerts ORDER BY raised_at DESC LIMIT :n"), {"n": limit}))
+    return [dict(r) for r in rows.mappings()]

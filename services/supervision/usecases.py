@@ -1,0 +1,131 @@
+"""Every topic updates the ledger (upserts make the order of arrival across topics irrelevant); reads by scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from services.supervision import store
+from services.supervision.settings import Settings
+from shared.auth import Principal, Role, require
+from shared.events.envelope import DeadLettered, Envelope
+from shared.events.payloads import (
+    AlertRaised,
+    BatchSubmitted,
+    ComplaintFiled,
+    Item,
+    ItemsCleared,
+    ItemsReviewed,
+    PaymentCompleted,
+    PaymentOrdered,
+    PaymentSettled,
+    RosterPublished,
+)
+from shared.messaging.context import HandlerContext
+
+Ctx = HandlerContext[Settings]
+LABELS = {"declared": "申报", "approved": "审核通过", "rejected": "审核退回", "cleared": "公示无异议",
+          "ordered": "国库拨付", "credited": "银行入卡", "failed": "发放失败"}
+
+
+def _head(p: BatchSubmitted | ItemsReviewed | ItemsCleared | PaymentOrdered | PaymentSettled) -> dict[str, Any]:
+    return {"batch_id": p.batch_id, "program_code": p.program_code, "department_code": p.department_code,
+            "township_code": p.township_code, "period": p.period}
+
+
+def _item(head: dict[str, Any], i: Item, **stage: Any) -> dict[str, Any]:
+    return {**head, "item_id": i.item_id, "id_number": i.id_number, "card_number": i.card_number,
+            "amount_fen": i.amount_fen, **stage}
+
+
+async def on_batch_submitted(ctx: Ctx, env: Envelope[BatchSubmitted]) -> None:
+    h = _head(env.payload)
+    await store.upsert_items(ctx.session, [_item(h, i, declared=True) for i in env.payload.items], ("declared",))
+
+
+async def on_items_reviewed(ctx: Ctx, env: Envelope[ItemsReviewed]) -> None:
+    h = _head(env.payload)
+    rows = [_item(h, i, review="approved", reject_code=None) for i in env.payload.approved]
+    rows += [_item(h, r.item, review="rejected", reject_code=r.reason_code) for r in env.payload.rejected]
+    await store.upsert_items(ctx.session, rows, ("review", "reject_code"))
+
+
+async def on_items_cleared(ctx: Ctx, env: Envelope[ItemsCleared]) -> None:
+    h = _head(env.payload)
+    await store.upsert_items(ctx.session, [_item(h, i, cleared=True) for i in env.payload.items], ("cleared",))
+
+
+async def on_payment_ordered(ctx: Ctx, env: Envelope[PaymentOrdered]) -> None:
+    h = _head(env.payload)
+    await store.upsert_items(ctx.session, [_item(h, i, ordered=True) for i in env.payload.items], ("ordered",))
+
+
+async def on_payment_settled(ctx: Ctx, env: Envelope[PaymentSettled]) -> None:
+    h = _head(env.payload)
+    await store.upsert_items(ctx.session, [{**h, "item_id": r.item_id, "amount_fen": r.amount_fen,
+                                            "outcome": r.outcome, "outcome_code": r.reason_code,
+                                            "outcome_attempt": r.attempt} for r in env.payload.results],
+                             ("outcome", "outcome_code", "outcome_attempt"), newer_attempt=True)
+
+
+async def on_payment_completed(ctx: Ctx, env: Envelope[PaymentCompleted]) -> None:
+    p = env.payload
+    await store.keep(ctx.session, "orders", {"order_id": p.order_id, "batch_id": p.batch_id, "status": p.status,
+                                             "credited_fen": p.credited_fen, "returned_fen": p.returned_fen})
+
+
+async def on_roster_published(ctx: Ctx, env: Envelope[RosterPublished]) -> None:
+    p = env.payload
+    await store.keep(ctx.session, "rosters", {"batch_id": p.batch_id, "paid_count": p.paid_count,
+                                              "paid_fen": p.paid_fen, "consistent": p.consistent})
+    if not p.consistent:
+        await _alert(ctx, f"roster:{p.batch_id}", "roster_mismatch", p.batch_id,
+                     "公开与发放不一致: published roster does not match what was paid")
+
+
+async def on_complaint_filed(ctx: Ctx, env: Envelope[ComplaintFiled]) -> None:
+    p = env.payload
+    await store.keep(ctx.session, "complaints", {"complaint_id": p.complaint_id, "category": p.category,
+                                                 "program_code": p.program_code, "township_code": p.township_code})
+
+
+async def on_dead_lettered(ctx: Ctx, env: Envelope[DeadLettered]) -> None:
+    p = env.payload
+    await _alert(ctx, f"dlq:{env.event_id}", "dead_letter", f"{p.original_topic}@{p.consumer_group}",
+                 p.reason[:1000])
+
+
+async def on_alert_raised(ctx: Ctx, env: Envelope[AlertRaised]) -> None:
+    p = env.payload
+    await _alert(ctx, p.alert_id, p.kind, p.subject, p.detail)
+
+
+async def _alert(ctx: Ctx, alert_id: str, kind: str, subject: str, detail: str) -> None:
+    await store.keep(ctx.session, "alerts", {"alert_id": alert_id, "kind": kind, "subject": subject,
+                                             "detail": detail})
+
+
+def _scope(who: Principal) -> tuple[str | None, str | None]:
+    """(department, township) a person's view is narrowed to."""
+    require(who, Role.FINANCE, Role.AUDITOR, Role.DEPARTMENT, Role.TOWNSHIP)
+    return (who.department if who.role == Role.DEPARTMENT else None,
+            who.township if who.role == Role.TOWNSHIP else None)
+
+
+async def ledger(ctx: Ctx, who: Principal, by: str, batch_id: str | None = None) -> dict[str, Any]:
+    """人、卡、钱 per group and stage: distinct people, distinct cards, items and fen."""
+    department, township = _scope(who)
+    rows = await store.ledger(ctx.session, by, department, township, batch_id)
+    return {"by": by, "stages": LABELS, "rows": rows}
+
+
+async def batch_status(ctx: Ctx, who: Principal, batch_id: str) -> dict[str, Any]:
+    """One batch: its ledger by stage, its orders and whether its paid roster matched."""
+    body = await ledger(ctx, who, "batch", batch_id)
+    return {"batch_id": batch_id, "stages": body["rows"][0] if body["rows"] else None,
+            "roster": await store.roster(ctx.session, batch_id), "orders": await store.orders(ctx.session, batch_id)}
+
+
+async def alerts(ctx: Ctx, who: Principal) -> list[dict[str, Any]]:
+    """Dead-lettered messages and mismatches that need a person's attention."""
+    require(who, Role.FINANCE, Role.AUDITOR)
+    return await store.alerts(ctx.session)

@@ -1,0 +1,146 @@
+"""Treasury's SQL: quotas (reserved under row locks), cleared items, orders and their items."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, insert, select, text, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.treasury import tables
+from services.treasury.domain import ORDER_FLOW, OrderStatus, allocate, give_back
+from shared.events.payloads import Item
+
+Q, OQ, ORD, OI, CLEARED = tables.quotas, tables.order_quota, tables.orders, tables.order_items, tables.cleared_items
+INTAKE = tables.intake
+
+
+async def set_quota(session: AsyncSession, values: dict[str, Any]) -> dict[str, Any]:
+    stmt = pg_insert(Q).values(**values)
+    return dict((await session.execute(stmt.on_conflict_do_update(
+        index_elements=["program_code", "year", "level"], set_={"total_fen": values["total_fen"]}
+    ).returning(*Q.c))).mappings().one())
+
+
+async def quotas(session: AsyncSession) -> list[dict[str, Any]]:
+    return [dict(r) for r in (await session.execute(select(Q))).mappings().all()]
+
+
+async def reserve_quota(session: AsyncSession, order_id: str, program: str, year: int, amount: int) -> bool:
+    """Reserve the order's amount across levels; concurrent orders wait on the row locks, never overspend."""
+    rows = (await session.execute(
+        select(Q.c.level, Q.c.total_fen - Q.c.reserved_fen).where(Q.c.program_code == program, Q.c.year == year)
+        .order_by(Q.c.level).with_for_update())).all()  # a fixed lock order: no deadlocks between orders
+    taken = allocate(amount, {r[0]: r[1] for r in rows})
+    if taken is None:
+        return False
+    for level, fen in taken.items():
+        await session.execute(text(
+            "UPDATE quotas SET reserved_fen = reserved_fen + :f WHERE program_code = :p AND year = :y AND level = :l"),
+            {"f": fen, "p": program, "y": year, "l": level})
+    if taken:
+        await session.execute(insert(OQ), [{"order_id": order_id, "level": lv, "reserved_fen": f}
+                                           for lv, f in taken.items()])
+    return True
+
+
+async def release_quota(session: AsyncSession, order_id: str, program: str, year: int, amount: int) -> None:
+    """Give a returned amount back to the levels the order drew it from."""
+    reserved = {r[0]: r[1] for r in (await session.execute(
+        select(OQ.c.level, OQ.c.reserved_fen).where(OQ.c.order_id == order_id).with_for_update()))}
+    for level, fen in give_back(amount, reserved).items():
+        await session.execute(text(
+            "UPDATE order_quota SET reserved_fen = reserved_fen - :f WHERE order_id = :o AND level = :l"),
+            {"f": fen, "o": order_id, "l": level})
+        await session.execute(text(
+            "UPDATE quotas SET reserved_fen = reserved_fen - :f WHERE program_code = :p AND year = :y AND level = :l"),
+            {"f": fen, "p": program, "y": year, "l": level})
+
+
+async def keep_cleared(session: AsyncSession, batch_id: str, items: tuple[Item, ...]) -> None:
+    await session.execute(insert(CLEARED), [{**i.model_dump(), "batch_id": batch_id} for i in items])
+
+
+async def _cleared(session: AsyncSession, where: Any) -> list[Item]:
+    q = select(CLEARED).where(where).order_by(CLEARED.c.item_id)
+    return [Item(**{k: r[k] for k in Item.model_fields}) for r in (await session.execute(q)).mappings().all()]
+
+
+async def cleared_batch(session: AsyncSession, batch_id: str) -> list[Item]:
+    """Every cleared item of a batch, as items again."""
+    return await _cleared(session, CLEARED.c.batch_id == batch_id)
+
+
+async def cleared_items(session: AsyncSession, item_ids: list[str]) -> list[Item]:
+    return await _cleared(session, CLEARED.c.item_id.in_(item_ids))
+
+
+async def intake(session: AsyncSession, batch_id: str) -> dict[str, Any]:
+    return dict((await session.execute(select(INTAKE).where(INTAKE.c.batch_id == batch_id))).mappings().one())
+
+
+async def add_order(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(ORD).values(**values))
+
+
+async def add_order_items(session: AsyncSession, order_id: str, attempt: int, items: list[Item]) -> None:
+    await session.execute(insert(OI), [{"item_id": i.item_id, "order_id": order_id, "attempt": attempt,
+                                        "amount_fen": i.amount_fen} for i in items])
+
+
+async def order(session: AsyncSession, order_id: str, lock: bool = False) -> dict[str, Any] | None:
+    q = select(ORD).where(ORD.c.order_id == order_id)
+    row = (await session.execute(q.with_for_update() if lock else q)).mappings().first()
+    return dict(row) if row else None
+
+
+async def orders(session: AsyncSession, batch_id: str | None) -> list[dict[str, Any]]:
+    q = select(ORD).order_by(ORD.c.order_id)
+    if batch_id:
+        q = q.where(ORD.c.batch_id == batch_id)
+    return [dict(r) for r in (await session.execute(q)).mappings().all()]
+
+
+async def returned_not_reissued(session: AsyncSession, order_id: str) -> list[str]:
+    return list((await session.execute(select(OI.c.item_id).where(
+        OI.c.order_id == order_id, OI.c.outcome == "returned", OI.c.reissued_at.is_(None)))).scalars())
+
+
+async def mark_reissued(session: AsyncSession, order_id: str, item_ids: list[str]) -> None:
+    await session.execute(update(OI).where(OI.c.order_id == order_id, OI.c.item_id.in_(item_ids))
+                          .values(reissued_at=func.now()))
+
+
+_APPLY = text("""
+UPDATE order_items SET outcome = CASE WHEN v.outcome = 'credited' THEN 'credited' ELSE 'returned' END,
+                       reason_code = v.reason
+FROM unnest(CAST(:ids AS text[]), CAST(:outcomes AS text[]), CAST(:reasons AS text[])) AS v(item_id, outcome, reason)
+WHERE order_items.order_id = :order AND order_items.item_id = v.item_id AND order_items.outcome IS NULL
+RETURNING order_items.outcome, order_items.amount_fen
+""")
+
+
+async def apply_results(session: AsyncSession, order_id: str, ids: list[str], outcomes: list[str],
+                        reasons: list[str | None]) -> list[Any]:
+    """Each item of the order settled once: (outcome, amount_fen) of those settled now."""
+    return list((await session.execute(_APPLY, {"ids": ids, "outcomes": outcomes, "reasons": reasons,
+                                                "order": order_id})).all())
+
+
+async def add_results(session: AsyncSession, order_id: str, credited: list[int],
+                      returned: list[int]) -> dict[str, Any] | None:
+    row = (await session.execute(update(ORD).where(ORD.c.order_id == order_id).values(
+        settled_count=ORD.c.settled_count + len(credited) + len(returned),
+        credited_count=ORD.c.credited_count + len(credited), credited_fen=ORD.c.credited_fen + sum(credited),
+        returned_count=ORD.c.returned_count + len(returned), returned_fen=ORD.c.returned_fen + sum(returned),
+    ).returning(*ORD.c))).mappings().first()
+    return dict(row) if row else None
+
+
+async def move_order(session: AsyncSession, order_id: str, target: OrderStatus) -> bool:
+    """Move an order to ``target`` if its state allows (ORDER_FLOW); False if it did not move."""
+    got = await session.execute(update(ORD).where(ORD.c.order_id == order_id,
+                                                  ORD.c.status.in_(ORDER_FLOW.sources(target)))
+                                .values(status=target).returning(ORD.c.order_id))
+    return got.scalar() is not None

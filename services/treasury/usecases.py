@@ -1,0 +1,172 @@
+"""Treasury use cases: collect a batch's cleared items, reserve quota, order per bank, complete, re-issue."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from typing import Any, Literal, cast
+
+from pydantic import BaseModel, Field
+
+from services.treasury import store, tables
+from services.treasury.domain import REISSUABLE, BatchHead, OrderStatus, settled_status
+from services.treasury.settings import Settings
+from shared.audit import record
+from shared.auth import Principal, Role, require
+from shared.errors import Conflict
+from shared.events.envelope import Envelope
+from shared.events.payloads import Item, ItemsCleared, OrderAccepted, PaymentCompleted, PaymentOrdered, PaymentSettled
+from shared.idempotency import once
+from shared.messaging.chunks import arrive, build, fen
+from shared.messaging.context import HandlerContext
+from shared.money import fen_to_yuan
+from shared.periods import period_year
+
+log = logging.getLogger(__name__)
+Ctx = HandlerContext[Settings]
+Settled = Literal["completed", "partly_returned", "returned"]
+
+
+class QuotaIn(BaseModel):
+    program_code: str
+    year: int = Field(ge=2000, le=2100)
+    level: Literal["central", "provincial", "prefecture", "county"] = Field(
+        default="county", description="funding level: 中央 / 省级 / 州级 / 县级")
+    total_fen: int = Field(ge=0, description="this level's budget quota for the program and year, in fen")
+
+
+async def on_items_cleared(ctx: Ctx, env: Envelope[ItemsCleared]) -> None:
+    """Keep cleared items; when the whole batch is in, order payment per agency bank."""
+    c = env.payload
+    await store.keep_cleared(ctx.session, c.batch_id, c.items)
+    complete = await arrive(ctx.session, store.INTAKE, {
+        "batch_id": c.batch_id, "program_code": c.program_code, "department_code": c.department_code,
+        "period": c.period, "township_code": c.township_code, "chunk_count": c.chunk_count,
+        "batch_item_count": c.batch_item_count, "batch_amount_fen": c.batch_amount_fen})
+    if complete:
+        await _order_batch(ctx, c)
+
+
+async def _order_batch(ctx: Ctx, c: ItemsCleared) -> None:
+    items = await store.cleared_batch(ctx.session, c.batch_id)
+    mismatch = (len(items), fen(items)) != (c.batch_item_count, c.batch_amount_fen)
+    by_bank: dict[str, list[Item]] = defaultdict(list)
+    for item in items:
+        by_bank[item.bank_code].append(item)
+    head = BatchHead(c.batch_id, c.program_code, c.department_code, c.period, c.township_code)
+    for bank, bank_items in sorted(by_bank.items()):
+        order_id = f"{c.batch_id}-{bank}"
+        amount = fen(bank_items)
+        hold = "control totals of the batch do not match its items" if mismatch else None
+        if hold is None and not await store.reserve_quota(ctx.session, order_id, c.program_code,
+                                                          period_year(c.period), amount):
+            hold = f"quota (指标) of {c.program_code} {period_year(c.period)} cannot cover {fen_to_yuan(amount)} yuan"
+        await store.add_order(ctx.session, {
+            "order_id": order_id, "batch_id": c.batch_id, "program_code": c.program_code, "period": c.period,
+            "bank_code": bank, "item_count": len(bank_items), "amount_fen": amount,
+            "status": OrderStatus.HELD if hold else OrderStatus.ORDERED, "hold_reason": hold})
+        if hold:
+            log.warning("order %s held: %s", order_id, hold)
+            continue
+        await _send_order(ctx, order_id, head, bank, bank_items, 1)
+
+
+async def _send_order(ctx: Ctx, order_id: str, head: BatchHead, bank: str, items: list[Item], attempt: int) -> None:
+    """Record the order's items and publish the order in chunks (its reservation is already made)."""
+    await store.add_order_items(ctx.session, order_id, attempt, items)
+    amount = fen(items)
+    await ctx.emit(*build(items, ctx.settings.chunk_size, lambda n, count, part: PaymentOrdered(
+        batch_id=head.batch_id, program_code=head.program_code, department_code=head.department_code,
+        period=head.period, township_code=head.township_code, chunk_index=n, chunk_count=count,
+        order_id=order_id, bank_code=bank, attempt=attempt, order_item_count=len(items), order_amount_fen=amount,
+        items=tuple(part), item_count=len(part), amount_fen=fen(part))))
+
+
+async def on_payment_settled(ctx: Ctx, env: Envelope[PaymentSettled]) -> None:
+    """Record results; a returned (退回) item gives its quota back; a fully settled order completes."""
+    s = env.payload
+    applied = await store.apply_results(ctx.session, s.order_id, [r.item_id for r in s.results],
+                                        [r.outcome for r in s.results], [r.reason_code for r in s.results])
+    ok = [a.amount_fen for a in applied if a.outcome == "credited"]
+    back = [a.amount_fen for a in applied if a.outcome == "returned"]
+    order = await store.add_results(ctx.session, s.order_id, ok, back)
+    if order is None:
+        raise LookupError(f"settlement for unknown order {s.order_id}")
+    if back:
+        await store.release_quota(ctx.session, s.order_id, order["program_code"], period_year(order["period"]),
+                                  sum(back))
+    if order["settled_count"] != order["item_count"]:
+        return
+    status = settled_status(order["credited_count"], order["returned_count"])
+    if await store.move_order(ctx.session, s.order_id, status):
+        await ctx.emit(PaymentCompleted(
+            order_id=s.order_id, batch_id=order["batch_id"], program_code=order["program_code"],
+            period=order["period"], bank_code=order["bank_code"], status=cast(Settled, status.value),
+            ordered_count=order["item_count"], ordered_fen=order["amount_fen"],
+            credited_count=order["credited_count"], credited_fen=order["credited_fen"],
+            returned_count=order["returned_count"], returned_fen=order["returned_fen"]))
+
+
+async def on_order_accepted(ctx: Ctx, env: Envelope[OrderAccepted]) -> None:
+    """Banking has the order: ordered -> sent."""
+    await store.move_order(ctx.session, env.payload.order_id, OrderStatus.SENT)
+
+
+async def reissue(ctx: Ctx, who: Principal, order_id: str) -> dict[str, Any]:
+    """Order the returned items of ``order_id`` again (attempt 2); banking pays the person's current card."""
+    require(who, Role.FINANCE)
+    order = await store.order(ctx.session, order_id, lock=True)
+    if order is None:
+        raise Conflict(f"order {order_id} does not exist")
+    if order["attempt"] != 1:
+        raise Conflict(f"order {order_id} is itself a re-issue; items are re-issued once only")
+    if order["status"] not in REISSUABLE:
+        raise Conflict(f"order {order_id} is {order['status']}; only returned items can be re-issued")
+    ids = await store.returned_not_reissued(ctx.session, order_id)
+    if not ids:
+        raise Conflict(f"order {order_id} has no returned item left to re-issue")
+    ctx.correlate(order["batch_id"])
+    items = await store.cleared_items(ctx.session, ids)
+    amount = fen(items)
+    new_id = f"{order_id}-R"
+    if not await store.reserve_quota(ctx.session, new_id, order["program_code"], period_year(order["period"]),
+                                     amount):
+        raise Conflict(f"the quota (指标) of {order['program_code']} cannot cover the re-issue")
+    intake = await store.intake(ctx.session, order["batch_id"])
+    head = BatchHead(order["batch_id"], order["program_code"], intake["department_code"], order["period"],
+                     intake["township_code"])
+    await store.add_order(ctx.session, {
+        "order_id": new_id, "batch_id": order["batch_id"], "program_code": order["program_code"],
+        "period": order["period"], "bank_code": order["bank_code"], "attempt": 2, "item_count": len(items),
+        "amount_fen": amount, "status": OrderStatus.ORDERED})
+    await store.mark_reissued(ctx.session, order_id, ids)
+    await _send_order(ctx, new_id, head, order["bank_code"], items, 2)
+    await record(ctx.session, tables.audit, who, "order.reissue", order_id, detail={"new_order": new_id,
+                                                                                    "items": len(items)})
+    return {"order_id": new_id, "reissued_of": order_id, "item_count": len(items), "amount_fen": amount}
+
+
+async def reissue_once(ctx: Ctx, who: Principal, order_id: str, key: str | None) -> tuple[int, Any]:
+    """A re-issue with an Idempotency-Key: sent twice, it happens once and answers the same."""
+    return await once(ctx.session, tables.idempotency, key, {"reissue": order_id},
+                      lambda: reissue(ctx, who, order_id))
+
+
+async def set_quota(ctx: Ctx, who: Principal, body: QuotaIn) -> dict[str, Any]:
+    """Set a program's quota for a year (finance bureau); what is reserved already stays reserved."""
+    require(who, Role.FINANCE)
+    row = await store.set_quota(ctx.session, body.model_dump())
+    await record(ctx.session, tables.audit, who, "quota.set", f"{body.program_code}/{body.year}/{body.level}",
+                 detail=body.model_dump())
+    return row
+
+
+async def list_quotas(ctx: Ctx, who: Principal) -> list[dict[str, Any]]:
+    require(who, Role.FINANCE, Role.AUDITOR, Role.DEPARTMENT)
+    return [r | {"available_fen": r["total_fen"] - r["reserved_fen"]} for r in await store.quotas(ctx.session)]
+
+
+async def list_orders(ctx: Ctx, who: Principal, batch_id: str | None) -> list[dict[str, Any]]:
+    """Payment orders with their control totals and results."""
+    require(who, Role.FINANCE, Role.AUDITOR, Role.DEPARTMENT)
+    return await store.orders(ctx.session, batch_id)
