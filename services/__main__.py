@@ -3,16 +3,18 @@
 import importlib
 import sys
 
+import uvicorn
+
 from shared.registry import SERVICES
-from shared.service import serve
 
 
 def main() -> None:
     if len(sys.argv) != 2 or sys.argv[1] not in SERVICES:
         sys.exit(f"usage: python -m services {{{','.join(SERVICES)}}}")
-    info = SERVICES[sys.argv[1]]
-    settings = importlib.import_module(f"services.{info.name}.settings").Settings()
-    serve(f"services.{info.name}.app:app", settings.http_port, settings.http_host)
+    name = sys.argv[1]
+    settings = importlib.import_module(f"services.{name}.settings").Settings()
+    uvicorn.run(f"services.{name}.app:app", host=settings.http_host, port=settings.http_port, factory=True,
+                log_level="warning", lifespan="on")
 
 
 main()

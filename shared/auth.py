@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel
 
 from shared.errors import Forbidden, Unauthorized
+from shared.settings import CommonSettings
 
 ALGORITHM = "HS256"
 
@@ -67,8 +68,6 @@ def require(principal: Principal, *roles: Role) -> None:
 
 def main() -> None:
     """Print a token: python -m shared.auth --role township --township 632523100 --sub clerk1."""
-    from shared.settings import CommonSettings
-
     parser = argparse.ArgumentParser(description="issue a Yikatong API token")
     parser.add_argument("--sub", default="demo-user")
     parser.add_argument("--role", required=True, choices=[r.value for r in Role])

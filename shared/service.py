@@ -170,10 +170,3 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     for router in spec.routers:
         app.include_router(router)
     return app
-
-
-def serve(app_path: str, port: int, host: str = "127.0.0.1") -> None:
-    """Run one service under uvicorn (python -m services NAME)."""
-    import uvicorn
-
-    uvicorn.run(app_path, host=host, port=port, factory=True, log_level="warning", lifespan="on")

@@ -1,5 +1,6 @@
 #!/bin/sh
 # A database and a login role per service; a role reaches only its own database.
+# Generated from shared/registry.py by `python -m deploy.compose.generate`.
 set -eu
 for svc in catalog declaration review disclosure treasury banking bank_simulator complaint supervision; do
   pw_var=$(echo "YKT_${svc}_DB_PASSWORD" | tr '[:lower:]' '[:upper:]')

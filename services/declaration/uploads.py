@@ -7,6 +7,8 @@ import io
 import zipfile
 from typing import Any
 
+from openpyxl import Workbook, load_workbook
+
 from services.declaration.domain import HEADERS, MAX_ROWS, REQUIRED
 from shared.files import UploadError, decode_text
 
@@ -38,8 +40,6 @@ def read_csv(content: bytes) -> list[dict[str, Any]]:
 
 def read_xlsx(content: bytes) -> list[dict[str, Any]]:
     """Values as typed; a formula arrives as its text (=...) and is refused per row, never evaluated."""
-    from openpyxl import load_workbook
-
     _limit(content)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
@@ -81,8 +81,6 @@ def template_csv() -> str:
 
 
 def template_xlsx() -> bytes:
-    from openpyxl import Workbook
-
     book = Workbook()
     sheet = book.active
     assert sheet is not None

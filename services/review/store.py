@@ -110,7 +110,7 @@ async def card_holders(session: AsyncSession, period: str, pairs: list[tuple[str
         {"period": period, "card_number": card, "id_number": person} for card, person in pairs])
     rows = await session.execute(select(cc.c.card_number, cc.c.id_number).where(
         cc.c.period == period, cc.c.card_number == _array("cards", [card for card, _ in pairs])))
-    return dict(rows.all())  # type: ignore[arg-type]
+    return {r.card_number: r.id_number for r in rows}
 
 
 async def release_claims(session: AsyncSession, item_ids: list[str]) -> None:

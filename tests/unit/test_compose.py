@@ -26,3 +26,10 @@ def test_every_service_is_in_compose_with_health_check_and_environment() -> None
     init = (REPO / "deploy" / "compose" / "init-databases.sh").read_text()
     for name in PORTS:
         assert f"{name}" in init
+
+
+def test_compose_and_init_script_are_generated_from_the_registry() -> None:
+    from deploy.compose.generate import COMPOSE, INIT, compose, init_script
+
+    assert COMPOSE.read_text() == compose(), "run: python -m deploy.compose.generate"
+    assert INIT.read_text() == init_script(), "run: python -m deploy.compose.generate"

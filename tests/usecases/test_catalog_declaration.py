@@ -1,0 +1,106 @@
+"""Catalog and declaration use cases on their own databases: what they publish, what they refuse."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from services.catalog import usecases as catalog
+from services.declaration import usecases as declaration
+from shared.auth import Role
+from shared.errors import Conflict, Forbidden, Invalid
+from shared.events import topics
+from shared.events.payloads import ProgramPublished
+from tests.factories import person
+from tests.usecases.conftest import ServiceUnderTest, service_fixture, uid, who
+
+catalog_svc = service_fixture("catalog")
+declaration_svc = service_fixture("declaration", chunk_size=2)
+FINANCE = who(Role.FINANCE, "fin-1")
+
+
+def _program(code: str, **over: object) -> catalog.ProgramIn:
+    values: dict[str, object] = {
+        "code": code, "name": "高龄补贴", "department_code": "MZ", "legal_basis": "青民发〔2020〕1号",
+        "target_group": "80周岁以上老人", "effective_from": dt.date(2026, 1, 1), "standard_fen": 10000}
+    return catalog.ProgramIn.model_validate(values | over)
+
+
+async def test_a_program_and_each_new_version_are_published_keyed_by_program(catalog_svc: ServiceUnderTest) -> None:
+    code = uid("P")
+    await catalog_svc.run(catalog.create_program, FINANCE, _program(code))
+    got = await catalog_svc.run(catalog.add_version, FINANCE, code, catalog.VersionIn(
+        effective_from=dt.date(2026, 7, 1), standard_fen=12000))
+    assert got["version"] == 2
+    out = await catalog_svc.published()
+    assert [(p.topic, p.key, p.payload["version"], p.payload["standard_fen"]) for p in out] == [
+        (topics.PROGRAM_PUBLISHED, code, 1, 10000), (topics.PROGRAM_PUBLISHED, code, 2, 12000)]
+    assert {p.envelope["correlation_id"] for p in out} == {code}
+
+
+async def test_catalog_refuses_with_domain_errors_and_publishes_nothing(catalog_svc: ServiceUnderTest) -> None:
+    code = uid("P")
+    await catalog_svc.run(catalog.create_program, FINANCE, _program(code))
+    await catalog_svc.published()
+    with pytest.raises(Conflict, match="already exists"):
+        await catalog_svc.run(catalog.create_program, FINANCE, _program(code))
+    with pytest.raises(Invalid, match="effective_from must be after 2026-01-01"):
+        await catalog_svc.run(catalog.add_version, FINANCE, code, catalog.VersionIn(
+            effective_from=dt.date(2025, 12, 1), standard_fen=1))
+    with pytest.raises(Invalid, match="adding up to 100"):
+        await catalog_svc.run(catalog.create_program, FINANCE, _program(uid("P"), funding_shares={"county": 90}))
+    with pytest.raises(Forbidden):
+        await catalog_svc.run(catalog.create_program, who(Role.TOWNSHIP, township="632523100"), _program(uid("P")))
+    assert await catalog_svc.published() == []
+
+
+async def _ready(svc: ServiceUnderTest, code: str, township: str) -> None:
+    await svc.deliver(declaration.on_program_published, ProgramPublished(
+        program_code=code, version=1, name="高龄补贴", department_code="MZ", standard_fen=10000, unit="person",
+        effective_from=dt.date(2026, 1, 1)))
+    await svc.run(declaration.put_township, FINANCE, township, "河东乡", ["王屯村", "周屯村"])
+
+
+def _row(name: str = "张三", village: str = "王屯村", **over: str) -> dict[str, str]:
+    pid, card = person()
+    return {"name": name, "id_number": pid, "card_number": card, "bank_code": "ABC", "village": village} | over
+
+
+async def test_good_rows_are_published_in_chunks_with_totals_and_bad_rows_listed(
+        declaration_svc: ServiceUnderTest) -> None:
+    code, town = uid("P"), "632523200"
+    await _ready(declaration_svc, code, town)
+    clerk = who(Role.TOWNSHIP, township=town)
+    rows = [_row(), _row(village="周屯村"), _row(village="不存在村"), _row(amount="120.50")]
+    got = await declaration_svc.run(declaration.submit_batch, clerk, code, "2026-11", rows)
+    assert (got.item_count, got.amount_fen, got.chunk_count, got.rejected_rows) == (3, 32050, 2, 1)
+    assert [(e.row, e.field) for e in got.errors] == [(3, "village")]
+    chunks = await declaration_svc.published()
+    assert [(c.topic, c.key) for c in chunks] == [(topics.BATCH_SUBMITTED, got.batch_id)] * 2
+    assert [len(c.payload["items"]) for c in chunks] == [2, 1]
+    assert all(c.payload["batch_amount_fen"] == 32050 and c.envelope["correlation_id"] == got.batch_id
+               for c in chunks)
+    again = await declaration_svc.run(declaration.submit_batch, clerk, code, "2026-11", rows)
+    assert again.duplicate_upload and again.batch_id == got.batch_id
+    assert await declaration_svc.published() == []
+
+
+async def test_an_all_bad_upload_declares_nothing_but_keeps_its_errors_file(declaration_svc: ServiceUnderTest) -> None:
+    code, town = uid("P"), "632523201"
+    await _ready(declaration_svc, code, town)
+    clerk = who(Role.TOWNSHIP, township=town)
+    got = await declaration_svc.run(declaration.submit_batch, clerk, code, "2026-11",
+                                    [_row(id_number="632523190001011234")])
+    assert got.batch_id is None and got.rejected_rows == 1
+    errors = await declaration_svc.run(declaration.upload_errors, clerk, got.upload_id)
+    assert "公民身份号码" in errors and "原行号" in errors
+    assert await declaration_svc.published() == []
+
+
+async def test_a_department_declares_only_for_its_own_programs(declaration_svc: ServiceUnderTest) -> None:
+    code = uid("P")
+    await _ready(declaration_svc, code, "632523202")
+    other = who(Role.DEPARTMENT, department="CL")
+    with pytest.raises(declaration.DeclarationRefused, match="belongs to department MZ"):
+        await declaration_svc.run(declaration.submit_batch, other, code, "2026-11", [_row()], "632523202")

@@ -1,0 +1,106 @@
+"""Review and disclosure use cases on their own databases: checks, two-level review, publicity, paid roster."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from services.disclosure import usecases as disclosure
+from services.review.usecases import checks, decisions
+from shared.auth import Role
+from shared.errors import Conflict, Forbidden, Invalid
+from shared.events import topics
+from shared.events.payloads import BatchSubmitted, Item, ItemsReviewed, PaymentResult, PaymentSettled, ProgramPublished
+from shared.messaging.chunks import item_chunks
+from tests.factories import item
+from tests.usecases.conftest import ServiceUnderTest, service_fixture, uid, who
+
+review_svc = service_fixture("review", chunk_size=2)
+disclosure_svc = service_fixture("disclosure", publicity_seconds=0)
+TOWN, DEPT = "632523200", "MZ"
+HEAD = {"department_code": DEPT, "period": "2026-11", "township_code": TOWN}
+
+
+async def _declare(svc: ServiceUnderTest, program: str, items: list[Item], size: int = 2) -> str:
+    batch = uid()
+    for chunk in item_chunks(BatchSubmitted, items, size, batch_id=batch, program_code=program, **HEAD):
+        await svc.deliver(checks.on_batch_submitted, chunk, batch)
+    return batch
+
+
+async def _program(svc: ServiceUnderTest) -> str:
+    code = uid("P")
+    await svc.deliver(checks.on_program_published, ProgramPublished(
+        program_code=code, version=1, name="高龄补贴", department_code=DEPT, standard_fen=10000, unit="person",
+        effective_from=dt.date(2026, 1, 1)))
+    return code
+
+
+async def test_a_batch_waits_for_its_last_chunk_then_flags_a_person_declared_twice(
+        review_svc: ServiceUnderTest) -> None:
+    code = await _program(review_svc)
+    first = item()
+    twice = item(id_number=first.id_number, card_number=first.card_number, village="周屯村")
+    batch = await _declare(review_svc, code, [first, item(), twice])
+    assert await review_svc.scalar("SELECT status FROM batches WHERE batch_id = :b", b=batch) == "township_review"
+    found = await review_svc.run(decisions.batch_items, who(Role.FINANCE), batch, None, 100, 0)
+    codes = {i["item_id"]: [f["code"] for f in i["findings"]] for i in found}
+    assert codes[twice.item_id] == ["DUPLICATE_IN_PERIOD"] and codes[first.item_id] == []
+    assert await review_svc.published() == []  # nothing leaves review before people decide
+
+
+async def test_two_people_decide_and_the_decided_batch_is_published_with_totals(review_svc: ServiceUnderTest) -> None:
+    code = await _program(review_svc)
+    items = [item(), item(), item(5000)]
+    batch = await _declare(review_svc, code, items)
+    await review_svc.published()
+    reviewer = who(Role.TOWNSHIP, "reviewer-1", township=TOWN)
+    with pytest.raises(Invalid, match="needs a written reason"):
+        await review_svc.run(decisions.township_review, reviewer, batch, {items[0].item_id: (False, None)})
+    await review_svc.run(decisions.township_review, reviewer, batch, {items[0].item_id: (False, "已迁出")})
+    with pytest.raises(Conflict, match="cannot become department_review"):
+        await review_svc.run(decisions.township_review, reviewer, batch, {})
+    with pytest.raises(Forbidden, match="maker-checker"):
+        await review_svc.run(decisions.department_approval, who(Role.DEPARTMENT, "reviewer-1", department=DEPT),
+                             batch, True, None)
+    with pytest.raises(Forbidden, match="own programs"):
+        await review_svc.run(decisions.department_approval, who(Role.DEPARTMENT, department="CL"), batch, True, None)
+    alerts = await review_svc.published()
+    assert alerts == []
+    await review_svc.run(decisions.department_approval, who(Role.DEPARTMENT, department=DEPT), batch, True, None)
+    out = await review_svc.published()
+    assert [(p.topic, p.key) for p in out] == [(topics.ITEMS_REVIEWED, batch)] * 2
+    approved = [i["item_id"] for p in out for i in p.payload["approved"]]
+    rejected = [(r["item"]["item_id"], r["reason"]) for p in out for r in p.payload["rejected"]]
+    assert sorted(approved) == sorted([items[1].item_id, items[2].item_id])
+    assert rejected == [(items[0].item_id, "已迁出")]
+    assert sum(p.payload["approved_fen"] for p in out) == 15000
+
+
+def _reviewed(batch: str, program: str, approved: list[Item], n: int = 0, count: int = 1) -> ItemsReviewed:
+    return ItemsReviewed(batch_id=batch, program_code=program, chunk_index=n, chunk_count=count,
+                         approved=tuple(approved), rejected=(), approved_count=len(approved),
+                         approved_fen=sum(i.amount_fen for i in approved), rejected_count=0, rejected_fen=0, **HEAD)
+
+
+async def test_publicity_clears_the_roster_and_the_paid_roster_matches_what_was_paid(
+        disclosure_svc: ServiceUnderTest) -> None:
+    batch, lines = uid(), [item(), item(), item(2500)]
+    await disclosure_svc.deliver(disclosure.on_items_reviewed, _reviewed(batch, "P1", lines[:2], 0, 2))
+    assert await disclosure_svc.published() == []
+    await disclosure_svc.deliver(disclosure.on_items_reviewed, _reviewed(batch, "P1", lines[2:], 1, 2))
+    [cleared] = await disclosure_svc.published()
+    assert cleared.topic == topics.ITEMS_CLEARED and cleared.payload["batch_amount_fen"] == 22500
+    results = [PaymentResult(item_id=i.item_id, outcome="credited" if n else "failed", amount_fen=i.amount_fen,
+                             reason_code=None if n else "FROZEN") for n, i in enumerate(lines)]
+    await disclosure_svc.deliver(disclosure.on_payment_settled, PaymentSettled(
+        settlement_id="S1", order_id=f"{batch}-ABC", batch_id=batch, program_code="P1", bank_code="ABC",
+        results=tuple(results), credited_count=2, credited_fen=12500, failed_count=1, failed_fen=10000, **HEAD))
+    [roster] = await disclosure_svc.published()
+    assert roster.topic == topics.ROSTER_PUBLISHED
+    assert (roster.payload["paid_count"], roster.payload["paid_fen"], roster.payload["unpaid_fen"],
+            roster.payload["consistent"]) == (2, 12500, 10000, True)
+    head, shown = await disclosure_svc.run(disclosure.roster, batch, 10, 0)
+    assert head["状态"] == "已发放公示" and [x["状态"] for x in shown].count("已发放") == 2
+    assert all(lines[0].id_number not in str(x) for x in shown)
