@@ -122,7 +122,8 @@ def run_crosscheck(row_count: int, kafka_port: int = 30192, pg_port: int = 30532
     data = build(row_count, rng, start)
     files = {town: xlsx(rows) for town, rows in data["rows"].items()}
     say(f"  {len(files)} XLSX files, {sum(len(f) for f in files.values()) // 1024} KB")
-    infra = Infra(kafka_port=kafka_port, pg_port=pg_port, name=f"-crosscheck{offset}").start(fresh=True)
+    infra = Infra(kafka_port=kafka_port, pg_port=pg_port, name=f"-crosscheck{offset}",
+                  from_environment=False).start(fresh=True)
     stack = ServiceProcesses(env=infra.env(), port_offset=offset)
     try:
         stack.start()

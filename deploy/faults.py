@@ -102,7 +102,9 @@ def run_faults(people_count: int, kills: int, seed_value: int, kafka_port: int =
     """The whole fault-injection run; prints the report unless quiet."""
     t0 = time.monotonic()
     rng = random.Random(seed_value)
-    infra = Infra(kafka_port=kafka_port, pg_port=pg_port, name=f"-faults{offset}").start(fresh=True)
+    # its own broker and database always: it restarts the broker and must start from nothing
+    infra = Infra(kafka_port=kafka_port, pg_port=pg_port, name=f"-faults{offset}",
+                  from_environment=False).start(fresh=True)
     stack = ServiceProcesses(env=infra.env(), port_offset=offset, extra_env={
         "disclosure": {"YKT_DISCLOSURE_PUBLICITY_SECONDS": "0"},
         "banking": {"YKT_BANKING_RESEND_AFTER_SECONDS": "10"},

@@ -23,21 +23,31 @@ class Infra:
     postgres: LocalPostgres | None = None
     urls: dict[str, str] = field(default_factory=dict)
     bootstrap: str = ""
+    # False: start our own Kafka and PostgreSQL whatever the environment says (a run that kills and
+    # restarts them, or must start from nothing, never touches servers someone else is using)
+    from_environment: bool = True
+
+    def _given(self, name: str) -> str:
+        return os.environ.get(name, "") if self.from_environment else ""
 
     def start(self, fresh: bool = False) -> Infra:
-        self.bootstrap = os.environ.get("YKT_KAFKA_BOOTSTRAP", "")
+        self.bootstrap = self._given("YKT_KAFKA_BOOTSTRAP")
         if not self.bootstrap:
             self.kafka = KafkaBroker(self.kafka_port, self.kafka_port + 1, name=f"kafka{self.name}")
             if fresh:
                 self.kafka.wipe()
             self.kafka.start()
             self.bootstrap = self.kafka.bootstrap
-        given = {s: os.environ.get(f"YKT_{s.upper()}_DATABASE_URL", "") for s in SERVICES}
+        given = {s: self._given(f"YKT_{s.upper()}_DATABASE_URL") for s in SERVICES}
         if not all(given.values()):
             self.postgres = LocalPostgres(self.pg_port, name=f"pg{self.name}")
-            if fresh:
-                self.postgres.wipe()
-            self.postgres.start()
+            try:
+                if fresh:
+                    self.postgres.wipe()
+                self.postgres.start()
+            except BaseException:
+                self.stop()  # no broker left behind by a start that failed halfway
+                raise
         self.urls = {s: given[s] or (self.postgres.url(s) if self.postgres else "") for s in SERVICES}
         return self
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from typing import Any
 
-from sqlalchemy import BigInteger, Column, MetaData, text
+from sqlalchemy import BigInteger, Column, MetaData, Table, text
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 NAMING = {
@@ -20,6 +22,19 @@ NAMING = {
 def counter(name: str) -> Column[int]:
     """A running total (items or fen) that starts at zero."""
     return Column(name, BigInteger, nullable=False, server_default="0")
+
+
+SLICE = 5000  # rows per bulk statement: few round trips, no statement with too many parameters
+
+
+async def insert_new(session: AsyncSession, table: Table, rows: Sequence[dict[str, Any]]) -> int:
+    """Insert rows in slices, leaving rows whose key exists alone; returns how many were new."""
+    key = next(iter(table.primary_key.columns))
+    new = 0
+    for start in range(0, len(rows), SLICE):
+        got = await session.execute(insert(table).on_conflict_do_nothing().returning(key), rows[start:start + SLICE])
+        new += len(got.all())
+    return new
 
 
 def new_metadata() -> MetaData:

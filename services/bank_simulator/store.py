@@ -5,21 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, insert, select, text, tuple_, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bank_simulator import tables
+from shared.db import insert_new
 
 A, CR = tables.accounts, tables.credits
 
 
 async def open_accounts(session: AsyncSession, rows: list[dict[str, Any]]) -> int:
-    opened = 0
-    for start in range(0, len(rows), 5000):
-        res = await session.execute(pg_insert(A).on_conflict_do_nothing().returning(A.c.card_number),
-                                    rows[start:start + 5000])
-        opened += len(res.all())
-    return opened
+    """Open accounts (a known card number is left alone); returns how many were opened."""
+    return await insert_new(session, A, rows)
 
 
 async def accounts_in(session: AsyncSession, status: str, limit: int) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.banking import tables
 from services.banking.domain import CardStatus, Outcome
+from shared.db import insert_new
 
 C, CC, ORD, PAY, INS = tables.cards, tables.card_changes, tables.orders, tables.payments, tables.instructions
 
@@ -38,12 +39,7 @@ async def active_cards_of(session: AsyncSession, id_numbers: list[str]) -> dict[
 
 async def add_cards(session: AsyncSession, cards: list[dict[str, Any]]) -> int:
     """Insert new cards (known ones are left alone); returns how many were new."""
-    new = 0
-    for start in range(0, len(cards), 5000):
-        res = await session.execute(pg_insert(C).on_conflict_do_nothing().returning(C.c.card_number),
-                                    cards[start:start + 5000])
-        new += len(res.all())
-    return new
+    return await insert_new(session, C, cards)
 
 
 async def card(session: AsyncSession, card_number: str) -> dict[str, Any] | None:

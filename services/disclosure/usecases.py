@@ -25,10 +25,8 @@ async def on_items_reviewed(ctx: Ctx, env: Envelope[ItemsReviewed]) -> None:
     """Add approved items to the batch's roster; open the window once every chunk has arrived."""
     c = env.payload
     await store.add_lines(ctx.session, c.batch_id, c.approved)
-    complete = await arrive(ctx.session, store.W, {
-        "batch_id": c.batch_id, "program_code": c.program_code, "department_code": c.department_code,
-        "period": c.period, "township_code": c.township_code, "chunk_count": c.chunk_count,
-    }, add={"approved_count": c.approved_count, "approved_fen": c.approved_fen})
+    complete = await arrive(ctx.session, store.W, c.head() | {"chunk_count": c.chunk_count},
+                            add={"approved_count": c.approved_count, "approved_fen": c.approved_fen})
     if not complete:
         return
     seconds = ctx.settings.publicity_seconds

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.review import tables
 from services.review.domain import BatchStatus, ItemStatus, Program, References
+from shared.db import SLICE
 
 KINDS = ("household", "deaths", "public_employees", "village_officials")
 R, B, IT = tables.ref_rows, tables.batches, tables.items
@@ -54,8 +55,8 @@ async def add_reference(session: AsyncSession, kind: str, rows: list[dict[str, A
     ).returning(tables.ref_imports.c.import_id))).scalar_one())
     values = [{"import_id": import_id, "name": None, "village": None, "status": None, "on_date": None} | r
               for r in rows]
-    for start in range(0, len(values), 5000):
-        await session.execute(insert(R), values[start:start + 5000])
+    for start in range(0, len(values), SLICE):
+        await session.execute(insert(R), values[start:start + SLICE])
     return import_id
 
 

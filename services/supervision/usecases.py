@@ -28,8 +28,10 @@ LABELS = {"declared": "申报", "approved": "审核通过", "rejected": "审核�
 
 
 def _head(p: BatchSubmitted | ItemsReviewed | ItemsCleared | PaymentOrdered | PaymentSettled) -> dict[str, Any]:
-    return {"batch_id": p.batch_id, "program_code": p.program_code, "department_code": p.department_code,
-            "township_code": p.township_code, "period": p.period}
+    if isinstance(p, PaymentSettled):
+        return {"batch_id": p.batch_id, "program_code": p.program_code, "department_code": p.department_code,
+                "township_code": p.township_code, "period": p.period}
+    return p.head()
 
 
 def _item(head: dict[str, Any], i: Item, **stage: Any) -> dict[str, Any]:

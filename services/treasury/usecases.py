@@ -39,10 +39,8 @@ async def on_items_cleared(ctx: Ctx, env: Envelope[ItemsCleared]) -> None:
     """Keep cleared items; when the whole batch is in, order payment per agency bank."""
     c = env.payload
     await store.keep_cleared(ctx.session, c.batch_id, c.items)
-    complete = await arrive(ctx.session, store.INTAKE, {
-        "batch_id": c.batch_id, "program_code": c.program_code, "department_code": c.department_code,
-        "period": c.period, "township_code": c.township_code, "chunk_count": c.chunk_count,
-        "batch_item_count": c.batch_item_count, "batch_amount_fen": c.batch_amount_fen})
+    complete = await arrive(ctx.session, store.INTAKE, c.head() | {
+        "chunk_count": c.chunk_count, "batch_item_count": c.batch_item_count, "batch_amount_fen": c.batch_amount_fen})
     if complete:
         await _order_batch(ctx, c)
 

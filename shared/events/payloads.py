@@ -77,6 +77,11 @@ class _BatchChunk(_Chunk):
     period: str
     township_code: str
 
+    def head(self) -> dict[str, str]:
+        """The batch this chunk belongs to: its identity at every hop."""
+        return {"batch_id": self.batch_id, "program_code": self.program_code,
+                "department_code": self.department_code, "period": self.period, "township_code": self.township_code}
+
 
 class ProgramPublished(Event):
     """A program version (项目清单): what is paid, to whom, from when; a retirement is a version too."""
