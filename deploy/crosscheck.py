@@ -138,7 +138,7 @@ def run_crosscheck(row_count: int, kafka_port: int = 30192, pg_port: int = 30532
             uploads[town] = got if "batch_id" in got else got["detail"]
         t_upload = time.monotonic() - t0
         batches = {t: u["batch_id"] for t, u in uploads.items() if u.get("batch_id")}
-        while any(c.call("GET", "review", f"/batches/{b}/decisions", Role.FINANCE)["status"] != "township_review"
+        while any(c.review_status(b) != "township_review"
                   for b in batches.values()):
             time.sleep(0.5)
         t_checked = time.monotonic() - t0

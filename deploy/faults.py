@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deploy.demo.client import CountyClient
-from deploy.demo.county import programs, residents
+from deploy.demo.county import BANKS, programs, residents
 from deploy.demo.payroll import Check, declare, prepare, verify, wait_paid
 from deploy.demo.report import checks_table
 from deploy.infra import Infra
@@ -141,10 +141,11 @@ def run_faults(people_count: int, kills: int, seed_value: int, kafka_port: int =
 
 def reissue_returned(c: CountyClient, people: list[Any]) -> dict[str, int]:
     """Correct what can be corrected (unfreeze accounts, register missing cards), then re-issue once."""
-    for acct in c.call("GET", "bank_simulator", "/admin/accounts", Role.BANK, params={"status": "frozen",
-                                                                                      "limit": 10000}):
-        c.call("PATCH", "bank_simulator", f"/admin/accounts/{acct['card_number']}", Role.BANK,
-               params={"status": "active"})
+    for bank in BANKS:  # each bank corrects its own accounts
+        for acct in c.call("GET", "bank_simulator", "/admin/accounts", Role.BANK, {"bank": bank},
+                           params={"status": "frozen", "limit": 10000}):
+            c.call("PATCH", "bank_simulator", f"/admin/accounts/{acct['card_number']}", Role.BANK, {"bank": bank},
+                   params={"status": "active"})
     c.call("POST", "banking", "/cards", Role.FINANCE, json=[
         {"card_number": p.card_number, "id_number": p.id_number, "name": p.name, "bank_code": p.bank_code}
         for p in people])

@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 from enum import StrEnum
-from typing import Annotated
 
 import jwt
-from fastapi import Depends, Request
+from fastapi import Request
 from pydantic import BaseModel
 
-from shared.errors import Forbidden, Unauthorized
+from shared.errors import Unauthorized
 from shared.settings import CommonSettings
 
 ALGORITHM = "HS256"
@@ -57,13 +56,6 @@ def current_principal(request: Request) -> Principal:
         raise Unauthorized(f"invalid token: {exc}", headers={"WWW-Authenticate": "Bearer"}) from exc
 
 
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
-
-
-def require(principal: Principal, *roles: Role) -> None:
-    """Refuse with 403 unless the principal has one of the roles (admin always may)."""
-    if principal.role not in roles and principal.role != Role.ADMIN:
-        raise Forbidden(f"role {principal.role} may not do this; needs {list(roles)}")
 
 
 def main() -> None:

@@ -144,9 +144,9 @@ def review_batches(c: CountyClient, batches: list[dict[str, Any]], departments: 
             time.sleep(0.3)
 
 
-def _advance(c: CountyClient, batch_id: str, town: dict[str, str], dept: dict[str, str]) -> str:
+def _advance(c: CountyClient, batch_id: str, town: dict[str, str], dept: dict[str, str]) -> str | None:
     """One step of a batch's review, by whoever's turn it is; returns the status it found."""
-    status: str = c.call("GET", "review", f"/batches/{batch_id}/decisions", Role.FINANCE)["status"]
+    status = c.review_status(batch_id)
     if status == "township_review":
         flagged = c.call("GET", "review", f"/batches/{batch_id}/items", Role.TOWNSHIP, town,
                          params={"status": "flagged", "limit": 5000})
@@ -177,9 +177,10 @@ def seed(c: CountyClient, people: list[Resident], progs: list[Program], year: in
     c.call("POST", "banking", "/cards", Role.FINANCE, json=[
         {"card_number": p.card_number, "id_number": p.id_number, "name": p.name, "bank_code": p.bank_code}
         for p in people if p.card_number not in unregistered])
-    c.call("POST", "bank_simulator", "/admin/accounts", Role.BANK, json=[
-        {"card_number": p.card_number, "bank_code": p.bank_code, "name": p.name,
-         "status": "frozen" if p.card_number in frozen else "active"} for p in people])
+    for bank in BANKS:  # each bank opens its own accounts
+        c.call("POST", "bank_simulator", "/admin/accounts", Role.BANK, {"bank": bank}, json=[
+            {"card_number": p.card_number, "bank_code": p.bank_code, "name": p.name,
+             "status": "frozen" if p.card_number in frozen else "active"} for p in people if p.bank_code == bank])
     return {"card_not_registered": len(unregistered), "account_frozen": len(frozen)}
 
 

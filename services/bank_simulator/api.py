@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
 from services.bank_simulator import usecases
-from shared.auth import CurrentPrincipal
+from shared.access import Viewer, allow
+from shared.auth import Role
 from shared.web import RuntimeDep
 
 router = APIRouter(prefix="/admin", tags=["bank simulator"])
+OWN_BANK = allow(Role.BANK, scoped=(Role.BANK,))
+TOTALS = allow(Role.BANK, Role.FINANCE, Role.AUDITOR, scoped=(Role.BANK,))
 AccountStatus = Literal["active", "inactive", "frozen", "closed"]
 
 
@@ -27,36 +30,41 @@ class FailureRateIn(BaseModel):
 
 
 @router.post("/accounts", status_code=201)
-async def open_accounts(body: list[AccountIn], who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, int]:
+async def open_accounts(body: list[AccountIn], rt: RuntimeDep,
+                        who: Viewer = Depends(OWN_BANK)) -> dict[str, int]:
+    """Open accounts at the caller's own bank."""
     return await rt.run(usecases.open_accounts, who, [a.model_dump() for a in body])
 
 
 @router.get("/accounts")
-async def list_accounts(who: CurrentPrincipal, rt: RuntimeDep, status: str = "frozen",
-                        limit: int = 1000) -> list[dict[str, Any]]:
+async def list_accounts(rt: RuntimeDep, status: AccountStatus = "frozen", limit: int = Query(1000, ge=1, le=10_000),
+                        who: Viewer = Depends(OWN_BANK)) -> list[dict[str, Any]]:
     """The bank's own accounts in a state (the bank sees its full card numbers; nobody else calls this)."""
     return await rt.run(usecases.list_accounts, who, status, limit)
 
 
 @router.patch("/accounts/{card_number}")
-async def set_account_status(card_number: str, status: AccountStatus, who: CurrentPrincipal,
-                             rt: RuntimeDep) -> dict[str, str]:
+async def set_account_status(card_number: str, status: AccountStatus, rt: RuntimeDep,
+                             who: Viewer = Depends(OWN_BANK)) -> dict[str, str]:
+    """Change the state of one of the caller's own accounts."""
     return await rt.run(usecases.set_account_status, who, card_number, status)
 
 
 @router.put("/failure-rate")
-async def set_failure_rate(body: FailureRateIn, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, float]:
+async def set_failure_rate(body: FailureRateIn, rt: RuntimeDep,
+                           who: Viewer = Depends(allow(Role.BANK))) -> dict[str, float]:
     """Share of credits that fail at random (on top of account states); this process only."""
     return await rt.run(usecases.set_failure_rate, who, body.failure_rate)
 
 
 @router.get("/integrity")
-async def integrity(who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+async def integrity(rt: RuntimeDep,
+                    who: Viewer = Depends(allow(Role.BANK, Role.FINANCE, Role.AUDITOR))) -> dict[str, Any]:
     """Was anything credited twice? Do balances equal the credits? (for fault-injection runs)"""
     return await rt.run(usecases.integrity, who)
 
 
 @router.get("/totals")
-async def totals(who: CurrentPrincipal, rt: RuntimeDep) -> list[dict[str, Any]]:
+async def totals(rt: RuntimeDep, who: Viewer = Depends(TOTALS)) -> list[dict[str, Any]]:
     """Credits per bank and outcome: what the banks say they did."""
     return await rt.run(usecases.totals, who)

@@ -18,9 +18,9 @@ async def open_accounts(session: AsyncSession, rows: list[dict[str, Any]]) -> in
     return await insert_new(session, A, rows)
 
 
-async def accounts_in(session: AsyncSession, status: str, limit: int) -> list[dict[str, Any]]:
-    rows = (await session.execute(select(A).where(A.c.status == status).order_by(A.c.card_number).limit(limit)
-                                  )).mappings().all()
+async def accounts_in(session: AsyncSession, status: str, limit: int, narrowed: dict[str, str]) -> list[dict[str, Any]]:
+    q = select(A).where(A.c.status == status, *[A.c[k] == v for k, v in narrowed.items()])
+    rows = (await session.execute(q.order_by(A.c.card_number).limit(limit))).mappings().all()
     return [dict(r) for r in rows]
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from services.banking.usecases import cards
-from shared.auth import CurrentPrincipal
+from shared.access import Viewer, allow
+from shared.auth import Role
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["cards"])
+FINANCE = allow(Role.FINANCE)
 
 
 class CardIn(BaseModel):
@@ -35,29 +37,34 @@ class DecisionIn(BaseModel):
 
 
 @router.post("/cards", status_code=201)
-async def register_cards(body: list[CardIn], who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+async def register_cards(body: list[CardIn], rt: RuntimeDep, who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Register social-security cards in bulk; invalid rows are listed by index, valid ones kept."""
     return await rt.run(cards.register, who, [c.model_dump() for c in body])
 
 
 @router.get("/cards/multiple")
-async def multiple_cards(who: CurrentPrincipal, rt: RuntimeDep) -> list[dict[str, Any]]:
+async def multiple_cards(rt: RuntimeDep,
+                         who: Viewer = Depends(allow(Role.FINANCE, Role.AUDITOR))) -> list[dict[str, Any]]:
     """一人多卡: people with more than one registered card."""
     return await rt.run(cards.multiple_cards, who)
 
 
 @router.get("/cards/{card_number}")
-async def get_card(card_number: str, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+async def get_card(card_number: str, rt: RuntimeDep,
+                   who: Viewer = Depends(allow(Role.FINANCE, Role.AUDITOR, Role.BANK, scoped=(Role.BANK,)))
+                   ) -> dict[str, Any]:
+    """One registered card, masked (a bank: its own cards only)."""
     return await rt.run(cards.get_card, who, card_number)
 
 
 @router.post("/card-changes", status_code=201)
-async def request_change(body: ChangeIn, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+async def request_change(body: ChangeIn, rt: RuntimeDep, who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Record a holder's request to change their subsidy card (needs another person's approval)."""
     return await rt.run(cards.request_change, who, body.id_number, body.new_card_number, body.bank_code, body.reason)
 
 
 @router.post("/card-changes/{request_id}/decision")
-async def decide_change(request_id: str, body: DecisionIn, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+async def decide_change(request_id: str, body: DecisionIn, rt: RuntimeDep,
+                        who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Approve or reject a card change; the approver must not be the person who recorded it."""
     return await rt.run(cards.decide_change, who, request_id, body.approve, body.reason)

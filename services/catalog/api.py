@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends
 
 from services.catalog import usecases
 from services.catalog.domain import DEPARTMENTS
 from services.catalog.usecases import ProgramIn, RetireIn, VersionIn
-from shared.auth import CurrentPrincipal
+from shared.access import Viewer, allow
+from shared.auth import Role
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["catalog"])
+FINANCE = allow(Role.FINANCE)
 
 
 @router.get("/departments")
@@ -23,19 +25,19 @@ async def departments() -> dict[str, str]:
 
 
 @router.post("/programs", status_code=201)
-async def create_program(body: ProgramIn, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+async def create_program(body: ProgramIn, rt: RuntimeDep, who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Create and publish a program with its first version (finance bureau)."""
     return await rt.run(usecases.create_program, who, body)
 
 
 @router.post("/programs/{code}/versions", status_code=201)
-async def add_version(code: str, body: VersionIn, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+async def add_version(code: str, body: VersionIn, rt: RuntimeDep, who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Change a program from a date on: a new version; earlier periods keep the version they had."""
     return await rt.run(usecases.add_version, who, code, body)
 
 
 @router.post("/programs/{code}/retire")
-async def retire(code: str, body: RetireIn, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+async def retire(code: str, body: RetireIn, rt: RuntimeDep, who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Retire a program from a date; declarations for later periods are refused."""
     return await rt.run(usecases.retire, who, code, body)
 

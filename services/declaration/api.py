@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
@@ -12,11 +12,15 @@ from services.declaration import usecases
 from services.declaration.domain import PERIOD
 from services.declaration.uploads import MAX_BYTES, read_upload, template_csv, template_xlsx
 from services.declaration.usecases import MAX_ERRORS_SHOWN, Accepted
-from shared.auth import CurrentPrincipal, Principal
+from shared.access import Viewer, allow
+from shared.auth import Principal, Role
 from shared.errors import Invalid
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["declaration"])
+DECLARERS = allow(Role.TOWNSHIP, Role.DEPARTMENT, note="a township for itself, a department for its programs")
+# full ID and card numbers: the declaring township or department, and the finance bureau and auditors
+READERS = allow(Role.TOWNSHIP, Role.DEPARTMENT, Role.FINANCE, Role.AUDITOR, scoped=(Role.TOWNSHIP, Role.DEPARTMENT))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -63,16 +67,16 @@ async def _submit(rt: RuntimeDep, who: Principal, program: str, period: str, row
 
 
 @router.post("/batches", status_code=201)
-async def post_batch(body: BatchIn, who: CurrentPrincipal, rt: RuntimeDep) -> JSONResponse:
+async def post_batch(body: BatchIn, rt: RuntimeDep, who: Viewer = Depends(DECLARERS)) -> JSONResponse:
     """Submit a declaration as JSON (system-to-system). Good rows are kept; bad rows are listed."""
     return await _submit(rt, who, body.program_code, body.period, [r.model_dump() for r in body.items],
                          body.township_code)
 
 
 @router.post("/batches/upload", status_code=201)
-async def upload_batch(who: CurrentPrincipal, rt: RuntimeDep, file: UploadFile = File(...),
-                       program_code: str = Form(...), period: str = Form(...),
-                       township_code: str | None = Form(None)) -> JSONResponse:
+async def upload_batch(rt: RuntimeDep, file: UploadFile = File(...), program_code: str = Form(...),
+                       period: str = Form(...), township_code: str | None = Form(None),
+                       who: Viewer = Depends(DECLARERS)) -> JSONResponse:
     """Upload an XLSX or CSV (UTF-8 or GBK) with the headers of the template."""
     if not PERIOD.match(period):
         raise Invalid("period must look like 2026-11")
@@ -93,13 +97,13 @@ async def xlsx_template() -> Response:
 
 
 @router.get("/uploads/{upload_id}/errors.csv", response_class=PlainTextResponse)
-async def upload_errors(upload_id: str, who: CurrentPrincipal, rt: RuntimeDep) -> str:
+async def upload_errors(upload_id: str, rt: RuntimeDep, who: Viewer = Depends(READERS)) -> str:
     """The rejected rows with what is wrong: correct them and upload this file again (only these rows)."""
     return await rt.run(usecases.upload_errors, who, upload_id)
 
 
 @router.get("/batches/{batch_id}")
-async def get_batch(batch_id: str, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+async def get_batch(batch_id: str, rt: RuntimeDep, who: Viewer = Depends(READERS)) -> dict[str, Any]:
     return await rt.run(usecases.get_batch, who, batch_id)
 
 
@@ -110,12 +114,13 @@ async def known_versions(code: str, rt: RuntimeDep) -> list[dict[str, Any]]:
 
 
 @router.get("/batches/{batch_id}/returned")
-async def returned_items(batch_id: str, who: CurrentPrincipal, rt: RuntimeDep) -> list[dict[str, Any]]:
+async def returned_items(batch_id: str, rt: RuntimeDep, who: Viewer = Depends(READERS)) -> list[dict[str, Any]]:
     """Items review rejected (退回), with row number and reason, for the declarer to correct."""
     return await rt.run(usecases.returned_items, who, batch_id)
 
 
 @router.put("/townships/{code}")
-async def put_township(code: str, body: TownshipIn, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+async def put_township(code: str, body: TownshipIn, rt: RuntimeDep,
+                       who: Viewer = Depends(allow(Role.FINANCE))) -> dict[str, Any]:
     """Register a township and its villages (the scope a township may declare for)."""
     return await rt.run(usecases.put_township, who, code, body.name, body.villages)

@@ -63,8 +63,15 @@ async def same_upload(session: AsyncSession, township: str, program: str, period
     return dict(row) if row else None
 
 
+def _with_department(table: Any) -> Any:
+    """Rows of ``table`` with the department their program belongs to (what a department's scope is)."""
+    pr = tables.programs
+    return select(table, pr.c.department_code).select_from(
+        table.outerjoin(pr, pr.c.code == table.c.program_code))
+
+
 async def upload(session: AsyncSession, upload_id: str) -> dict[str, Any] | None:
-    row = (await session.execute(select(UP).where(UP.c.upload_id == upload_id))).mappings().first()
+    row = (await session.execute(_with_department(UP).where(UP.c.upload_id == upload_id))).mappings().first()
     return dict(row) if row else None
 
 
@@ -73,7 +80,7 @@ async def add_upload(session: AsyncSession, values: dict[str, Any]) -> None:
 
 
 async def batch(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
-    row = (await session.execute(select(B).where(B.c.batch_id == batch_id))).mappings().first()
+    row = (await session.execute(_with_department(B).where(B.c.batch_id == batch_id))).mappings().first()
     return dict(row) if row else None
 
 

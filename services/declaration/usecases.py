@@ -12,9 +12,10 @@ from services.declaration import store, tables
 from services.declaration.domain import MAX_ROWS, Context, GoodRow, RowError, check_row
 from services.declaration.settings import Settings
 from services.declaration.uploads import errors_csv
+from shared.access import Viewer
 from shared.audit import record
-from shared.auth import Principal, Role, require
-from shared.errors import Invalid, NotFound
+from shared.auth import Principal, Role
+from shared.errors import Invalid
 from shared.events.envelope import Envelope
 from shared.events.payloads import BatchSubmitted, Item, ItemsReviewed, ProgramPublished
 from shared.messaging.chunks import item_chunks
@@ -98,7 +99,6 @@ async def _context(ctx: Ctx, who: Principal, program_code: str, period: str,
 async def submit_batch(ctx: Ctx, who: Principal, program_code: str, period: str, rows: list[dict[str, Any]],
                        township: str | None = None, filename: str | None = None) -> Accepted:
     """Validate every row, keep the good ones, publish them in chunks with control totals."""
-    require(who, Role.TOWNSHIP, Role.DEPARTMENT)
     if who.role not in (Role.TOWNSHIP, Role.DEPARTMENT):
         raise DeclarationRefused("only a township or a fund department may declare")
     if len(rows) > MAX_ROWS:
@@ -128,7 +128,8 @@ async def submit_batch(ctx: Ctx, who: Principal, program_code: str, period: str,
                   card_number=g.card_number, bank_code=g.bank_code, village=g.village,
                   quantity=g.quantity, amount_fen=g.amount_fen) for g in good]
     events = item_chunks(BatchSubmitted, items, ctx.settings.chunk_size, batch_id=batch_id,
-                         program_code=program_code, department_code=department, period=period, township_code=town)
+                         program_code=program_code, department_code=department, period=period, township_code=town,
+                         declared_by=who.sub)
     total_fen = events[0].batch_amount_fen
     await store.add_batch(ctx.session, {
         "batch_id": batch_id, "upload_id": upload_id, "program_code": program_code, "program_version": version,
@@ -155,19 +156,14 @@ def _check_rows(rows: list[dict[str, Any]], checked: Context) -> tuple[list[Good
     return good, errors
 
 
-async def upload_errors(ctx: Ctx, who: Principal, upload_id: str) -> str:
-    """The rejected rows of an upload as CSV, for the declarer to correct."""
-    up = await store.upload(ctx.session, upload_id)
-    if up is None or (who.role == Role.TOWNSHIP and up["township_code"] != who.township):
-        raise NotFound(f"upload {upload_id} not found")
+async def upload_errors(ctx: Ctx, who: Viewer, upload_id: str) -> str:
+    """The rejected rows of an upload as CSV, for the declarer to correct (within the viewer's scope)."""
+    up = who.check(await store.upload(ctx.session, upload_id), f"upload {upload_id}")
     return errors_csv(up["errors"])
 
 
-async def get_batch(ctx: Ctx, who: Principal, batch_id: str) -> dict[str, Any]:
-    batch = await store.batch(ctx.session, batch_id)
-    if batch is None or (who.role == Role.TOWNSHIP and batch["township_code"] != who.township):
-        raise NotFound(f"batch {batch_id} not found")
-    return batch
+async def get_batch(ctx: Ctx, who: Viewer, batch_id: str) -> dict[str, Any]:
+    return dict(who.check(await store.batch(ctx.session, batch_id), f"batch {batch_id}"))
 
 
 async def known_versions(ctx: Ctx, code: str) -> list[dict[str, Any]]:
@@ -175,7 +171,7 @@ async def known_versions(ctx: Ctx, code: str) -> list[dict[str, Any]]:
     return await store.versions(ctx.session, code)
 
 
-async def returned_items(ctx: Ctx, who: Principal, batch_id: str) -> list[dict[str, Any]]:
+async def returned_items(ctx: Ctx, who: Viewer, batch_id: str) -> list[dict[str, Any]]:
     """Items review rejected (退回), with row number and reason, for the declarer to correct."""
     await get_batch(ctx, who, batch_id)  # the same scope check
     return await store.returned_items(ctx.session, batch_id)
@@ -183,7 +179,6 @@ async def returned_items(ctx: Ctx, who: Principal, batch_id: str) -> list[dict[s
 
 async def put_township(ctx: Ctx, who: Principal, code: str, name: str, villages: list[str]) -> dict[str, Any]:
     """Register a township and its villages (the scope a township may declare for)."""
-    require(who, Role.FINANCE)
     unique = sorted(set(villages))
     await store.replace_township(ctx.session, code, name, unique)
     await record(ctx.session, tables.audit, who, "township.put", code, detail={"name": name, "villages": villages})

@@ -7,16 +7,20 @@ import datetime as dt
 import io
 from typing import Any, Literal
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, Depends, File, Query, UploadFile
 from pydantic import BaseModel
 
 from services.review.usecases import decisions, references
-from shared.auth import CurrentPrincipal
+from shared.access import Viewer, allow
+from shared.auth import Role
 from shared.errors import Invalid
 from shared.files import decode_text
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["review"])
+FINANCE = allow(Role.FINANCE)
+# batches and their items (full ID and card numbers): a township its own, a department its programs'
+READERS = allow(Role.TOWNSHIP, Role.DEPARTMENT, Role.FINANCE, Role.AUDITOR, scoped=(Role.TOWNSHIP, Role.DEPARTMENT))
 Kind = Literal["household", "deaths", "public_employees", "village_officials"]
 # CSV headers per kind -> ref_rows columns
 COLUMNS: dict[str, dict[str, str]] = {
@@ -51,15 +55,16 @@ class ApprovalIn(BaseModel):
 
 
 @router.post("/reference/{kind}", status_code=201)
-async def import_reference(kind: Kind, rows: list[RefRow], who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+async def import_reference(kind: Kind, rows: list[RefRow], rt: RuntimeDep,
+                           who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Import a new version of reference data (户籍, 死亡, 财政供养人员, 村干部及亲属) as JSON."""
     parsed = [r.model_dump() | {"on_date": dt.date.fromisoformat(r.on_date) if r.on_date else None} for r in rows]
     return await rt.run(references.import_reference, who, kind, parsed, "api")
 
 
 @router.post("/reference/{kind}/upload", status_code=201)
-async def upload_reference(kind: Kind, who: CurrentPrincipal, rt: RuntimeDep,
-                           file: UploadFile = File(...)) -> dict[str, Any]:
+async def upload_reference(kind: Kind, rt: RuntimeDep, file: UploadFile = File(...),
+                           who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Import reference data from a CSV with Chinese headers (e.g. 公民身份号码, 姓名, 村, 状态)."""
     reader = csv.DictReader(io.StringIO(decode_text(await file.read())))
     cols = COLUMNS[kind]
@@ -76,40 +81,43 @@ async def upload_reference(kind: Kind, who: CurrentPrincipal, rt: RuntimeDep,
 
 
 @router.get("/reference")
-async def reference_versions(who: CurrentPrincipal, rt: RuntimeDep) -> list[dict[str, Any]]:
+async def reference_versions(rt: RuntimeDep, who: Viewer = Depends(allow(Role.FINANCE, Role.AUDITOR, Role.DEPARTMENT))
+                             ) -> list[dict[str, Any]]:
     """Every import: kind, version, rows, who and when."""
     return await rt.run(references.reference_versions, who)
 
 
 @router.get("/queue")
-async def queue(who: CurrentPrincipal, rt: RuntimeDep) -> list[dict[str, Any]]:
+async def queue(rt: RuntimeDep, who: Viewer = Depends(READERS)) -> list[dict[str, Any]]:
     """Batches waiting for this person: a township's to review, a department's to approve."""
     return await rt.run(decisions.queue, who)
 
 
 @router.get("/batches/{batch_id}/items")
-async def batch_items(batch_id: str, who: CurrentPrincipal, rt: RuntimeDep, status: str | None = None,
-                      limit: int = 1000, offset: int = 0) -> list[dict[str, Any]]:
+async def batch_items(batch_id: str, rt: RuntimeDep, status: str | None = None,
+                      limit: int = Query(1000, ge=1, le=5000), offset: int = Query(0, ge=0, le=10_000_000),
+                      who: Viewer = Depends(READERS)) -> list[dict[str, Any]]:
     """Items of a batch with their findings (codes and plain reasons); filter by status, e.g. flagged."""
     return await rt.run(decisions.batch_items, who, batch_id, status, limit, offset)
 
 
 @router.post("/batches/{batch_id}/township-review")
-async def township_review(batch_id: str, body: TownshipReviewIn, who: CurrentPrincipal,
-                          rt: RuntimeDep) -> dict[str, Any]:
+async def township_review(batch_id: str, body: TownshipReviewIn, rt: RuntimeDep,
+                          who: Viewer = Depends(allow(Role.TOWNSHIP, scoped=(Role.TOWNSHIP,)))) -> dict[str, Any]:
     """乡镇审核: decide each flagged item; clean items pass unless rejected here with a reason."""
     return await rt.run(decisions.township_review, who, batch_id,
                         {d.item_id: (d.approve, d.reason) for d in body.decisions})
 
 
 @router.post("/batches/{batch_id}/department-approval")
-async def department_approval(batch_id: str, body: ApprovalIn, who: CurrentPrincipal,
-                              rt: RuntimeDep) -> dict[str, Any]:
+async def department_approval(batch_id: str, body: ApprovalIn, rt: RuntimeDep,
+                              who: Viewer = Depends(allow(Role.DEPARTMENT, scoped=(Role.DEPARTMENT,)))
+                              ) -> dict[str, Any]:
     """主管部门审批: approve the reviewed batch (or return it with a reason)."""
     return await rt.run(decisions.department_approval, who, batch_id, body.approve, body.reason)
 
 
 @router.get("/batches/{batch_id}/decisions")
-async def batch_decisions(batch_id: str, who: CurrentPrincipal, rt: RuntimeDep) -> dict[str, Any]:
+async def batch_decisions(batch_id: str, rt: RuntimeDep, who: Viewer = Depends(READERS)) -> dict[str, Any]:
     """Counts of items by status and first finding."""
     return await rt.run(decisions.batch_decisions, who, batch_id)

@@ -141,8 +141,9 @@ async def batch_for_decision(session: AsyncSession, batch_id: str) -> dict[str, 
     return dict(row) if row else None
 
 
-async def batch_status(session: AsyncSession, batch_id: str) -> str | None:
-    return (await session.execute(select(B.c.status).where(B.c.batch_id == batch_id))).scalar()
+async def batch(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(select(B).where(B.c.batch_id == batch_id))).mappings().first()
+    return dict(row) if row else None
 
 
 async def open_items(session: AsyncSession, batch_id: str) -> list[Any]:
@@ -178,15 +179,14 @@ async def decided_items(session: AsyncSession, batch_id: str) -> list[dict[str, 
     return [dict(r) for r in rows]
 
 
-async def queue(session: AsyncSession, township: str | None, department: str | None) -> list[dict[str, Any]]:
-    """Batches with their counts of flagged and rule-rejected items; narrowed to a township's or department's."""
+async def queue(session: AsyncSession, narrowed: dict[str, str], status: str | None) -> list[dict[str, Any]]:
+    """Batches with their counts of flagged and rule-rejected items, narrowed to a scope and a state."""
     q = select(B, func.count().filter(IT.c.status == ItemStatus.FLAGGED).label("flagged"),
                func.count().filter(IT.c.status == ItemStatus.REJECTED).label("rejected_by_rules"),
                func.count().label("items")).join(IT, IT.c.batch_id == B.c.batch_id).group_by(B.c.batch_id)
-    if township is not None:
-        q = q.where(B.c.township_code == township, B.c.status == BatchStatus.TOWNSHIP_REVIEW)
-    if department is not None:
-        q = q.where(B.c.department_code == department, B.c.status == BatchStatus.DEPARTMENT_REVIEW)
+    q = q.where(*[B.c[k] == v for k, v in narrowed.items()])
+    if status is not None:
+        q = q.where(B.c.status == status)
     return [dict(r) for r in (await session.execute(q.order_by(B.c.batch_id))).mappings().all()]
 
 

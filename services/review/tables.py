@@ -92,6 +92,7 @@ batches = Table(
     Column("chunks_received", Integer, nullable=False, server_default="0"),
     # checking -> township_review -> department_review -> approved | returned
     Column("status", String(20), nullable=False, server_default="checking"),
+    Column("declared_by", String(100), nullable=True),  # maker-checker: may not review or approve it
     Column("ref_versions", JSONB, nullable=True),  # the reference data the checks used (frozen with the roster)
     Column("township_by", String(100), nullable=True),
     Column("township_at", DateTime(timezone=True), nullable=True),

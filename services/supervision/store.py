@@ -70,6 +70,13 @@ async def ledger(session: AsyncSession, by: str, department: str | None, townshi
                                    for s in STAGES}} for r in rows]
 
 
+async def batch_scope(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
+    """The township and department a batch belongs to (what decides who may see it)."""
+    row = (await session.execute(text("SELECT township_code, department_code FROM ledger WHERE batch_id = :b LIMIT 1"),
+                                 {"b": batch_id})).mappings().first()
+    return dict(row) if row else None
+
+
 async def roster(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
     row = (await session.execute(text("SELECT * FROM rosters WHERE batch_id = :b"), {"b": batch_id})
            ).mappings().first()

@@ -6,7 +6,7 @@ from typing import Any
 
 from services.supervision import store
 from services.supervision.settings import Settings
-from shared.auth import Principal, Role, require
+from shared.access import Viewer
 from shared.events.envelope import DeadLettered, Envelope
 from shared.events.payloads import (
     AlertRaised,
@@ -106,28 +106,22 @@ async def _alert(ctx: Ctx, alert_id: str, kind: str, subject: str, detail: str) 
                                              "detail": detail})
 
 
-def _scope(who: Principal) -> tuple[str | None, str | None]:
-    """(department, township) a person's view is narrowed to."""
-    require(who, Role.FINANCE, Role.AUDITOR, Role.DEPARTMENT, Role.TOWNSHIP)
-    return (who.department if who.role == Role.DEPARTMENT else None,
-            who.township if who.role == Role.TOWNSHIP else None)
-
-
-async def ledger(ctx: Ctx, who: Principal, by: str, batch_id: str | None = None) -> dict[str, Any]:
-    """人、卡、钱 per group and stage: distinct people, distinct cards, items and fen."""
-    department, township = _scope(who)
-    rows = await store.ledger(ctx.session, by, department, township, batch_id)
+async def ledger(ctx: Ctx, who: Viewer, by: str, batch_id: str | None = None) -> dict[str, Any]:
+    """人、卡、钱 per group and stage: distinct people, distinct cards, items and fen (within the scope)."""
+    narrowed = who.narrowed()
+    rows = await store.ledger(ctx.session, by, narrowed.get("department_code"), narrowed.get("township_code"),
+                              batch_id)
     return {"by": by, "stages": LABELS, "rows": rows}
 
 
-async def batch_status(ctx: Ctx, who: Principal, batch_id: str) -> dict[str, Any]:
+async def batch_status(ctx: Ctx, who: Viewer, batch_id: str) -> dict[str, Any]:
     """One batch: its ledger by stage, its orders and whether its paid roster matched."""
+    who.check(await store.batch_scope(ctx.session, batch_id), f"batch {batch_id}")
     body = await ledger(ctx, who, "batch", batch_id)
     return {"batch_id": batch_id, "stages": body["rows"][0] if body["rows"] else None,
             "roster": await store.roster(ctx.session, batch_id), "orders": await store.orders(ctx.session, batch_id)}
 
 
-async def alerts(ctx: Ctx, who: Principal) -> list[dict[str, Any]]:
+async def alerts(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
     """Dead-lettered messages and mismatches that need a person's attention."""
-    require(who, Role.FINANCE, Role.AUDITOR)
     return await store.alerts(ctx.session)

@@ -2,7 +2,14 @@ from fastapi import FastAPI
 
 from services.treasury import api, tables, usecases
 from services.treasury.settings import Settings
-from shared.events.payloads import ItemsCleared, OrderAccepted, PaymentCompleted, PaymentOrdered, PaymentSettled
+from shared.events.payloads import (
+    ItemsCleared,
+    OrderAccepted,
+    PaymentCompleted,
+    PaymentOrdered,
+    PaymentSettled,
+    ProgramPublished,
+)
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
 
@@ -10,6 +17,7 @@ SPEC = ServiceSpec(
     settings=Settings, metadata=tables.metadata, outbox=tables.outbox, inbox=tables.inbox,
     routers=[api.router],
     subscriptions=[
+        Subscription(ProgramPublished, usecases.on_program_published),
         Subscription(ItemsCleared, usecases.on_items_cleared),
         Subscription(PaymentSettled, usecases.on_payment_settled),
         Subscription(OrderAccepted, usecases.on_order_accepted),

@@ -23,8 +23,17 @@ async def set_quota(session: AsyncSession, values: dict[str, Any]) -> dict[str, 
     ).returning(*Q.c))).mappings().one())
 
 
-async def quotas(session: AsyncSession) -> list[dict[str, Any]]:
-    return [dict(r) for r in (await session.execute(select(Q))).mappings().all()]
+async def keep_program(session: AsyncSession, code: str, department: str) -> None:
+    stmt = pg_insert(tables.programs).values(code=code, department_code=department)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_={"department_code": department}))
+
+
+async def quotas(session: AsyncSession, narrowed: dict[str, str]) -> list[dict[str, Any]]:
+    """Quotas with their program's department, narrowed to a department's own."""
+    pr = tables.programs
+    q = select(Q, pr.c.department_code).select_from(Q.outerjoin(pr, pr.c.code == Q.c.program_code))
+    q = q.where(*[pr.c[k] == v for k, v in narrowed.items()]).order_by(Q.c.program_code, Q.c.year, Q.c.level)
+    return [dict(r) for r in (await session.execute(q)).mappings().all()]
 
 
 async def reserve_quota(session: AsyncSession, order_id: str, program: str, year: int, amount: int) -> bool:
@@ -95,8 +104,11 @@ async def order(session: AsyncSession, order_id: str, lock: bool = False) -> dic
     return dict(row) if row else None
 
 
-async def orders(session: AsyncSession, batch_id: str | None) -> list[dict[str, Any]]:
-    q = select(ORD).order_by(ORD.c.order_id)
+async def orders(session: AsyncSession, batch_id: str | None, narrowed: dict[str, str]) -> list[dict[str, Any]]:
+    """Orders with their batch's department and township, narrowed to a scope."""
+    q = select(ORD, INTAKE.c.department_code, INTAKE.c.township_code).select_from(
+        ORD.join(INTAKE, INTAKE.c.batch_id == ORD.c.batch_id)).order_by(ORD.c.order_id)
+    q = q.where(*[INTAKE.c[k] == v for k, v in narrowed.items()])
     if batch_id:
         q = q.where(ORD.c.batch_id == batch_id)
     return [dict(r) for r in (await session.execute(q)).mappings().all()]

@@ -23,6 +23,13 @@ audit = add_audit_table(metadata)
 idempotency = add_idempotency_table(metadata)
 
 
+# the catalog's programs: the department a quota belongs to (a department sees only its own)
+programs = Table(
+    "programs", metadata,
+    Column("code", String(40), primary_key=True),
+    Column("department_code", String(40), nullable=False),
+)
+
 # 指标 per program, year and funding level (central / provincial / prefecture / county)
 quotas = Table(
     "quotas", metadata,

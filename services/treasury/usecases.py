@@ -11,11 +11,20 @@ from pydantic import BaseModel, Field
 from services.treasury import store, tables
 from services.treasury.domain import REISSUABLE, BatchHead, OrderStatus, settled_status
 from services.treasury.settings import Settings
+from shared.access import Viewer
 from shared.audit import record
-from shared.auth import Principal, Role, require
+from shared.auth import Principal
 from shared.errors import Conflict
 from shared.events.envelope import Envelope
-from shared.events.payloads import Item, ItemsCleared, OrderAccepted, PaymentCompleted, PaymentOrdered, PaymentSettled
+from shared.events.payloads import (
+    Item,
+    ItemsCleared,
+    OrderAccepted,
+    PaymentCompleted,
+    PaymentOrdered,
+    PaymentSettled,
+    ProgramPublished,
+)
 from shared.idempotency import once
 from shared.messaging.chunks import arrive, build, fen
 from shared.messaging.context import HandlerContext
@@ -105,6 +114,11 @@ async def on_payment_settled(ctx: Ctx, env: Envelope[PaymentSettled]) -> None:
             returned_count=order["returned_count"], returned_fen=order["returned_fen"]))
 
 
+async def on_program_published(ctx: Ctx, env: Envelope[ProgramPublished]) -> None:
+    """Which department a program belongs to: its quotas and orders are that department's to see."""
+    await store.keep_program(ctx.session, env.payload.program_code, env.payload.department_code)
+
+
 async def on_order_accepted(ctx: Ctx, env: Envelope[OrderAccepted]) -> None:
     """Banking has the order: ordered -> sent."""
     await store.move_order(ctx.session, env.payload.order_id, OrderStatus.SENT)
@@ -112,7 +126,6 @@ async def on_order_accepted(ctx: Ctx, env: Envelope[OrderAccepted]) -> None:
 
 async def reissue(ctx: Ctx, who: Principal, order_id: str) -> dict[str, Any]:
     """Order the returned items of ``order_id`` again (attempt 2); banking pays the person's current card."""
-    require(who, Role.FINANCE)
     order = await store.order(ctx.session, order_id, lock=True)
     if order is None:
         raise Conflict(f"order {order_id} does not exist")
@@ -152,19 +165,18 @@ async def reissue_once(ctx: Ctx, who: Principal, order_id: str, key: str | None)
 
 async def set_quota(ctx: Ctx, who: Principal, body: QuotaIn) -> dict[str, Any]:
     """Set a program's quota for a year (finance bureau); what is reserved already stays reserved."""
-    require(who, Role.FINANCE)
     row = await store.set_quota(ctx.session, body.model_dump())
     await record(ctx.session, tables.audit, who, "quota.set", f"{body.program_code}/{body.year}/{body.level}",
                  detail=body.model_dump())
     return row
 
 
-async def list_quotas(ctx: Ctx, who: Principal) -> list[dict[str, Any]]:
-    require(who, Role.FINANCE, Role.AUDITOR, Role.DEPARTMENT)
-    return [r | {"available_fen": r["total_fen"] - r["reserved_fen"]} for r in await store.quotas(ctx.session)]
+async def list_quotas(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
+    """Quotas with what is still available (a department: its own programs')."""
+    return [r | {"available_fen": r["total_fen"] - r["reserved_fen"]}
+            for r in await store.quotas(ctx.session, who.narrowed())]
 
 
-async def list_orders(ctx: Ctx, who: Principal, batch_id: str | None) -> list[dict[str, Any]]:
-    """Payment orders with their control totals and results."""
-    require(who, Role.FINANCE, Role.AUDITOR, Role.DEPARTMENT)
-    return await store.orders(ctx.session, batch_id)
+async def list_orders(ctx: Ctx, who: Viewer, batch_id: str | None) -> list[dict[str, Any]]:
+    """Payment orders with their control totals and results (a department: its own programs')."""
+    return await store.orders(ctx.session, batch_id, who.narrowed())

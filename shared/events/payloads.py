@@ -125,6 +125,7 @@ class BatchSubmitted(_ItemsChunk):
 
     event_type: ClassVar[str] = "declaration.batch.submitted"
     topic: ClassVar[str] = topics.BATCH_SUBMITTED
+    declared_by: str | None = None  # who declared it: that person may not review or approve it
 
 
 class ItemsReviewed(_BatchChunk):

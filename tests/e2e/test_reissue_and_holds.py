@@ -12,7 +12,7 @@ import httpx
 import psycopg
 
 from deploy.demo.client import CountyClient
-from deploy.demo.county import programs, residents
+from deploy.demo.county import BANKS, programs, residents
 from deploy.demo.payroll import PayrollResult
 from shared.auth import Role
 from shared.masking import mask_id
@@ -48,8 +48,7 @@ def declare(c: CountyClient, people: list[tuple[str, str, str]], bank: str) -> s
     assert got["accepted_rows"] == len(people)
     batch = str(got["batch_id"])
     town = {"township": TOWN, "sub": "reviewer-test"}
-    wait_for(lambda: c.call("GET", "review", f"/batches/{batch}/decisions", Role.FINANCE)["status"]
-             == "township_review", "the automatic checks")
+    wait_for(lambda: c.review_status(batch) == "township_review", "the automatic checks")
     flagged = c.call("GET", "review", f"/batches/{batch}/items", Role.TOWNSHIP, town, params={"status": "flagged"})
     assert {f["code"] for i in flagged for f in i["findings"]} == {"NOT_IN_REGISTRY"}
     c.call("POST", "review", f"/batches/{batch}/township-review", Role.TOWNSHIP, town, json={"decisions": [
@@ -65,7 +64,7 @@ def new_people(c: CountyClient, bank: str, count: int) -> list[tuple[str, str, s
     people = [(f"测试{n}", *person()) for n in range(count)]
     c.call("POST", "banking", "/cards", Role.FINANCE, json=[
         {"card_number": k, "id_number": i, "name": n, "bank_code": bank} for n, i, k in people])
-    c.call("POST", "bank_simulator", "/admin/accounts", Role.BANK, json=[
+    c.call("POST", "bank_simulator", "/admin/accounts", Role.BANK, {"bank": bank}, json=[
         {"card_number": k, "bank_code": bank, "name": n} for n, _, k in people])
     return people
 
@@ -73,9 +72,11 @@ def new_people(c: CountyClient, bank: str, count: int) -> list[tuple[str, str, s
 def test_returned_items_are_reissued_once_after_correction(payroll: PayrollResult, client: CountyClient) -> None:
     c = client
     # correct what made payments fail: the bank unfreezes accounts, missing cards get registered
-    for acct in c.call("GET", "bank_simulator", "/admin/accounts", Role.BANK, params={"status": "frozen"}):
-        c.call("PATCH", "bank_simulator", f"/admin/accounts/{acct['card_number']}", Role.BANK,
-               params={"status": "active"})
+    for bank in BANKS:  # each bank corrects its own accounts
+        for acct in c.call("GET", "bank_simulator", "/admin/accounts", Role.BANK, {"bank": bank},
+                           params={"status": "frozen"}):
+            c.call("PATCH", "bank_simulator", f"/admin/accounts/{acct['card_number']}", Role.BANK, {"bank": bank},
+                   params={"status": "active"})
     everyone = residents(PEOPLE)
     got = c.call("POST", "banking", "/cards", Role.FINANCE, json=[
         {"card_number": p.card_number, "id_number": p.id_number, "name": p.name, "bank_code": p.bank_code}
@@ -142,7 +143,7 @@ def test_card_change_needs_a_second_person_and_a_payment_soon_after_raises_an_al
     c = client
     [(name, id_number, old_card)] = new_people(c, "ABC", 1)
     new_card = person()[1]
-    c.call("POST", "bank_simulator", "/admin/accounts", Role.BANK, json=[
+    c.call("POST", "bank_simulator", "/admin/accounts", Role.BANK, {"bank": "ABC"}, json=[
         {"card_number": new_card, "bank_code": "ABC", "name": name}])
     # a second active card for the same person is kept inactive and reported (一人多卡)
     second = c.call("POST", "banking", "/cards", Role.FINANCE, json=[

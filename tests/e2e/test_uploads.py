@@ -17,6 +17,7 @@ from tests.e2e.test_reissue_and_holds import wait_for
 from tests.factories import person
 
 TOWN = {"township": "632523200", "sub": "clerk-hedong"}  # 河东乡
+REVIEWER = {"township": "632523200", "sub": "reviewer-hedong"}  # never the person who declared
 PROG = programs(dt.date.today().year)[4]  # 残疾人两项补贴 (残联)
 PERIOD = f"{dt.date.today():%Y-%m}"
 
@@ -103,13 +104,14 @@ def test_rejected_rows_go_back_with_reasons_and_may_come_back_corrected(payroll:
             {"name": "己某", "id_number": p1, "card_number": k1, "bank_code": "ABC", "village": "王屯村"},
             {"name": "庚某", "id_number": p2, "card_number": k2, "bank_code": "ABC", "village": "王屯村"}]})
     batch = got["batch_id"]
-    wait_for(lambda: c.call("GET", "review", f"/batches/{batch}/decisions", Role.FINANCE)["status"]
-             == "township_review", "checks")
+    wait_for(lambda: c.review_status(batch) == "township_review", "checks")
     items = c.call("GET", "review", f"/batches/{batch}/items", Role.TOWNSHIP, TOWN)
     first, second = sorted(items, key=lambda i: i["item_id"])
-    c.call("POST", "review", f"/batches/{batch}/township-review", Role.TOWNSHIP, TOWN, ok=(422,), json={
+    c.call("POST", "review", f"/batches/{batch}/township-review", Role.TOWNSHIP, TOWN, ok=(403,), json={
+        "decisions": []})  # the clerk who declared the batch may not review it
+    c.call("POST", "review", f"/batches/{batch}/township-review", Role.TOWNSHIP, REVIEWER, ok=(422,), json={
         "decisions": [{"item_id": first["item_id"], "approve": False}]})  # a rejection needs a reason
-    c.call("POST", "review", f"/batches/{batch}/township-review", Role.TOWNSHIP, TOWN, json={"decisions": [
+    c.call("POST", "review", f"/batches/{batch}/township-review", Role.TOWNSHIP, REVIEWER, json={"decisions": [
         {"item_id": first["item_id"], "approve": False, "reason": "户口已迁出本乡"},
         {"item_id": second["item_id"], "approve": True, "reason": "新迁入，已核实"}]})
     c.call("POST", "review", f"/batches/{batch}/department-approval", Role.DEPARTMENT,
@@ -121,7 +123,6 @@ def test_rejected_rows_go_back_with_reasons_and_may_come_back_corrected(payroll:
         "program_code": PROG.code, "period": PERIOD, "items": [
             {"name": "己某", "id_number": p1, "card_number": k1, "bank_code": "ABC", "village": "周屯村"}]})
     time.sleep(0.5)
-    wait_for(lambda: c.call("GET", "review", f"/batches/{again['batch_id']}/decisions", Role.FINANCE)["status"]
-             == "township_review", "checks of the corrected row")
+    wait_for(lambda: c.review_status(again["batch_id"]) == "township_review", "checks of the corrected row")
     [item] = c.call("GET", "review", f"/batches/{again['batch_id']}/items", Role.TOWNSHIP, TOWN)
     assert "DUPLICATE_IN_PERIOD" not in {f["code"] for f in item["findings"]}

@@ -1,9 +1,10 @@
 import pytest
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.testclient import TestClient
 from pydantic import ValidationError
 
-from shared.auth import CurrentPrincipal, Principal, Role, decode_token, issue_token, require
+from shared.access import Viewer, allow
+from shared.auth import Principal, Role, decode_token, issue_token
 from shared.settings import CommonSettings
 from shared.web import map_domain_errors
 
@@ -28,9 +29,12 @@ def _app() -> FastAPI:
     map_domain_errors(app)
 
     @app.get("/finance-only")
-    def finance_only(who: CurrentPrincipal) -> dict[str, str]:
-        require(who, Role.FINANCE)
+    def finance_only(who: Viewer = Depends(allow(Role.FINANCE))) -> dict[str, str]:
         return {"sub": who.sub}
+
+    @app.get("/township")
+    def township(who: Viewer = Depends(allow(Role.TOWNSHIP, scoped=(Role.TOWNSHIP,)))) -> dict[str, str]:
+        return {"sees": str(who.narrowed())}
 
     return app
 
@@ -46,3 +50,15 @@ def test_endpoints_need_a_valid_token_with_the_right_role() -> None:
     fin = issue_token(SECRET, Principal(sub="f", role=Role.FINANCE))
     resp = client.get("/finance-only", headers={"authorization": f"Bearer {fin}"})
     assert resp.status_code == 200 and resp.json() == {"sub": "f"}
+    admin = issue_token(SECRET, Principal(sub="a", role=Role.ADMIN))
+    assert client.get("/finance-only", headers={"authorization": f"Bearer {admin}"}).status_code == 403
+
+
+def test_a_scoped_role_needs_its_scope_claim_and_is_narrowed_to_it() -> None:
+    client = TestClient(_app())
+    bare = issue_token(SECRET, Principal(sub="t", role=Role.TOWNSHIP))
+    refused = client.get("/township", headers={"authorization": f"Bearer {bare}"})
+    assert refused.status_code == 403 and "must name its township" in refused.text
+    town = issue_token(SECRET, Principal(sub="t", role=Role.TOWNSHIP, township="632523100"))
+    got = client.get("/township", headers={"authorization": f"Bearer {town}"})
+    assert got.json() == {"sees": "{'township_code': '632523100'}"}

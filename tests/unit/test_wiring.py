@@ -44,3 +44,12 @@ def test_everything_consumed_is_declared_by_a_publisher() -> None:
     declared = {m for spec in specs for m in spec.publishes}
     consumed = {s.model for spec in specs for s in spec.subscriptions}
     assert consumed - {DeadLettered} <= declared
+
+
+def test_the_readme_shows_who_may_do_what_as_the_routes_declare_it() -> None:
+    from pathlib import Path
+
+    from deploy.access_table import table
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert table() in readme, "run: python -m deploy.access_table and paste it into README.md"

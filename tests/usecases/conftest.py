@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from shared import migrations
+from shared.access import SCOPE_CLAIM, Viewer, viewer
 from shared.auth import Principal, Role
 from shared.db import Database
 from shared.events.envelope import Envelope, Event, wrap
@@ -100,8 +101,10 @@ def service_fixture(name: str, **settings: Any) -> Callable[..., Any]:
     return _svc
 
 
-def who(role: Role, sub: str | None = None, **scope: str) -> Principal:
-    return Principal(sub=sub or f"{role.value}-{uuid.uuid4().hex[:6]}", role=role, **scope)
+def who(role: Role, sub: str | None = None, **scope: str) -> Viewer:
+    """A person as a route would hand them to a use case: a scoped role sees only its own scope."""
+    person = Principal(sub=sub or f"{role.value}-{uuid.uuid4().hex[:6]}", role=role, **scope)
+    return viewer(person, scoped=(role,) if role in SCOPE_CLAIM else ())
 
 
 def uid(prefix: str = "B") -> str:

@@ -9,7 +9,7 @@ import pytest
 from services.disclosure import usecases as disclosure
 from services.review.usecases import checks, decisions
 from shared.auth import Role
-from shared.errors import Conflict, Forbidden, Invalid
+from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import topics
 from shared.events.payloads import BatchSubmitted, Item, ItemsReviewed, PaymentResult, PaymentSettled, ProgramPublished
 from shared.messaging.chunks import item_chunks
@@ -22,9 +22,11 @@ TOWN, DEPT = "632523200", "MZ"
 HEAD = {"department_code": DEPT, "period": "2026-11", "township_code": TOWN}
 
 
-async def _declare(svc: ServiceUnderTest, program: str, items: list[Item], size: int = 2) -> str:
+async def _declare(svc: ServiceUnderTest, program: str, items: list[Item], size: int = 2,
+                   declared_by: str = "clerk-1") -> str:
     batch = uid()
-    for chunk in item_chunks(BatchSubmitted, items, size, batch_id=batch, program_code=program, **HEAD):
+    for chunk in item_chunks(BatchSubmitted, items, size, batch_id=batch, program_code=program,
+                             declared_by=declared_by, **HEAD):
         await svc.deliver(checks.on_batch_submitted, chunk, batch)
     return batch
 
@@ -55,16 +57,24 @@ async def test_two_people_decide_and_the_decided_batch_is_published_with_totals(
     items = [item(), item(), item(5000)]
     batch = await _declare(review_svc, code, items)
     await review_svc.published()
+    with pytest.raises(Forbidden, match=r"clerk-1 declared batch \w+ and may not also decide on it \(maker-checker\)"):
+        await review_svc.run(decisions.township_review, who(Role.TOWNSHIP, "clerk-1", township=TOWN), batch, {})
+    with pytest.raises(NotFound, match=f"batch {batch} in review not found"):
+        await review_svc.run(decisions.township_review, who(Role.TOWNSHIP, "other-town", township="632523100"),
+                             batch, {})
     reviewer = who(Role.TOWNSHIP, "reviewer-1", township=TOWN)
     with pytest.raises(Invalid, match="needs a written reason"):
         await review_svc.run(decisions.township_review, reviewer, batch, {items[0].item_id: (False, None)})
     await review_svc.run(decisions.township_review, reviewer, batch, {items[0].item_id: (False, "已迁出")})
     with pytest.raises(Conflict, match="cannot become department_review"):
         await review_svc.run(decisions.township_review, reviewer, batch, {})
-    with pytest.raises(Forbidden, match="maker-checker"):
+    with pytest.raises(Forbidden, match="reviewer-1 has already decided"):
         await review_svc.run(decisions.department_approval, who(Role.DEPARTMENT, "reviewer-1", department=DEPT),
                              batch, True, None)
-    with pytest.raises(Forbidden, match="own programs"):
+    with pytest.raises(Forbidden, match="clerk-1 declared"):
+        await review_svc.run(decisions.department_approval, who(Role.DEPARTMENT, "clerk-1", department=DEPT),
+                             batch, True, None)
+    with pytest.raises(NotFound):  # another department's batch: not even its existence is shown
         await review_svc.run(decisions.department_approval, who(Role.DEPARTMENT, department="CL"), batch, True, None)
     alerts = await review_svc.published()
     assert alerts == []

@@ -42,7 +42,8 @@ async def on_batch_submitted(ctx: Ctx, env: Envelope[BatchSubmitted]) -> None:
         "item_id": i.item_id, "batch_id": c.batch_id, "body": i.model_dump(mode="json"),
         "findings": [f.as_dict() for f in findings[i.item_id]], "status": item_status(findings[i.item_id]),
     } for i in c.items])
-    complete = await arrive(ctx.session, store.B, c.head() | {"chunk_count": c.chunk_count})
+    complete = await arrive(ctx.session, store.B, c.head() | {"chunk_count": c.chunk_count,
+                                                              "declared_by": c.declared_by})
     if complete:
         await store.mark_checked(ctx.session, c.batch_id, latest)
 

@@ -14,31 +14,32 @@ from sqlalchemy import func
 from services.review import store, tables
 from services.review.domain import BATCH_FLOW, BatchStatus, ItemStatus
 from services.review.usecases import Ctx
+from shared.access import Viewer
 from shared.audit import record
-from shared.auth import Principal, Role, require
-from shared.errors import Forbidden, Invalid, NotFound
+from shared.auth import Role
+from shared.errors import Forbidden, Invalid
 from shared.events.payloads import AlertRaised, Item, ItemsReviewed, RejectedItem
 from shared.masking import mask_id
 from shared.messaging.chunks import build, fen
 
 
-async def _batch(ctx: Ctx, batch_id: str, target: BatchStatus) -> dict[str, Any]:
-    """The batch, locked, if it may move to ``target``."""
-    b = await store.batch_for_decision(ctx.session, batch_id)
-    if b is None:
-        raise NotFound(f"no batch {batch_id} in review")
+async def _batch(ctx: Ctx, who: Viewer, batch_id: str, target: BatchStatus) -> dict[str, Any]:
+    """The batch, locked, if the person may see it and it may move to ``target``; never decided twice
+    by one person, never by the person who declared it (maker-checker)."""
+    b = dict(who.check(await store.batch_for_decision(ctx.session, batch_id), f"batch {batch_id} in review"))
     BATCH_FLOW.check(b["status"], target, f"batch {batch_id}")
+    if who.sub == b["declared_by"]:
+        raise Forbidden(f"{who.sub} declared batch {batch_id} and may not also decide on it (maker-checker)")
+    if who.sub in (b["township_by"], b["department_by"]):
+        raise Forbidden(f"{who.sub} has already decided on batch {batch_id}; another person must (maker-checker)")
     ctx.correlate(batch_id)
     return b
 
 
-async def township_review(ctx: Ctx, who: Principal, batch_id: str,
+async def township_review(ctx: Ctx, who: Viewer, batch_id: str,
                           decisions: dict[str, tuple[bool, str | None]]) -> dict[str, Any]:
     """Decide every flagged item (approving one needs a written reason); clean items pass unless rejected."""
-    require(who, Role.TOWNSHIP)
-    b = await _batch(ctx, batch_id, BatchStatus.DEPARTMENT_REVIEW)
-    if who.role == Role.TOWNSHIP and who.township != b["township_code"]:
-        raise Forbidden("a township reviews only its own batches")
+    await _batch(ctx, who, batch_id, BatchStatus.DEPARTMENT_REVIEW)
     rows = await store.open_items(ctx.session, batch_id)
     flagged = {r.item_id: r for r in rows if r.status == ItemStatus.FLAGGED}
     missing = sorted(set(flagged) - set(decisions))
@@ -66,16 +67,11 @@ async def township_review(ctx: Ctx, who: Principal, batch_id: str,
     return {"batch_id": batch_id, "status": BatchStatus.DEPARTMENT_REVIEW.value, "overrides": len(alerts)}
 
 
-async def department_approval(ctx: Ctx, who: Principal, batch_id: str, approve: bool,
+async def department_approval(ctx: Ctx, who: Viewer, batch_id: str, approve: bool,
                               reason: str | None) -> dict[str, Any]:
     """The department approves (or returns) the batch; never the same person as the township reviewer."""
-    require(who, Role.DEPARTMENT)
     status = BatchStatus.APPROVED if approve else BatchStatus.RETURNED
-    b = await _batch(ctx, batch_id, status)
-    if who.role == Role.DEPARTMENT and who.department != b["department_code"]:
-        raise Forbidden("a department approves only its own programs")
-    if who.sub == b["township_by"]:
-        raise Forbidden("the township reviewer may not also approve (maker-checker)")
+    b = await _batch(ctx, who, batch_id, status)
     if not approve and not reason:
         raise Invalid("returning a batch needs a written reason")
     if not approve:
@@ -114,25 +110,21 @@ async def _publish(ctx: Ctx, b: dict[str, Any]) -> None:
     await ctx.emit(*build(decided, ctx.settings.chunk_size, make))
 
 
-async def queue(ctx: Ctx, who: Principal) -> list[dict[str, Any]]:
-    """Batches waiting for this person: a township's to review, a department's to approve."""
-    if who.role == Role.TOWNSHIP:
-        return await store.queue(ctx.session, township=who.township, department=None)
-    if who.role == Role.DEPARTMENT:
-        return await store.queue(ctx.session, township=None, department=who.department)
-    require(who, Role.FINANCE, Role.AUDITOR)
-    return await store.queue(ctx.session, township=None, department=None)
+async def queue(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
+    """Batches waiting for this person: a township's to review, a department's to approve; all for others."""
+    waiting = {Role.TOWNSHIP: BatchStatus.TOWNSHIP_REVIEW, Role.DEPARTMENT: BatchStatus.DEPARTMENT_REVIEW}
+    return await store.queue(ctx.session, who.narrowed(), waiting.get(who.role))
 
 
-async def batch_items(ctx: Ctx, who: Principal, batch_id: str, status: str | None, limit: int,
+async def batch_items(ctx: Ctx, who: Viewer, batch_id: str, status: str | None, limit: int,
                       offset: int) -> list[dict[str, Any]]:
     """Items of a batch with their findings (codes and plain reasons); filter by status, e.g. flagged."""
-    require(who, Role.TOWNSHIP, Role.DEPARTMENT, Role.FINANCE, Role.AUDITOR)
-    return await store.batch_items(ctx.session, batch_id, status, min(limit, 5000), offset)
+    who.check(await store.batch(ctx.session, batch_id), f"batch {batch_id}")
+    return await store.batch_items(ctx.session, batch_id, status, limit, offset)
 
 
-async def batch_decisions(ctx: Ctx, who: Principal, batch_id: str) -> dict[str, Any]:
+async def batch_decisions(ctx: Ctx, who: Viewer, batch_id: str) -> dict[str, Any]:
     """Counts of items by status and first finding."""
-    require(who, Role.FINANCE, Role.DEPARTMENT, Role.AUDITOR, Role.TOWNSHIP)
-    return {"batch_id": batch_id, "status": await store.batch_status(ctx.session, batch_id),
-            "by_reason": await store.counts_by_reason(ctx.session, batch_id)}
+    b = who.check(await store.batch(ctx.session, batch_id), f"batch {batch_id}")
+    return {"batch_id": batch_id, "status": b["status"], "by_reason": await store.counts_by_reason(ctx.session,
+                                                                                                   batch_id)}

@@ -7,7 +7,7 @@ from typing import Any
 from services.review import store, tables
 from services.review.usecases import Ctx
 from shared.audit import record
-from shared.auth import Principal, Role, require
+from shared.auth import Principal
 from shared.ids import id_problem
 
 MAX_ERRORS_SHOWN = 200
@@ -16,7 +16,6 @@ MAX_ERRORS_SHOWN = 200
 async def import_reference(ctx: Ctx, who: Principal, kind: str, rows: list[dict[str, Any]],
                            source: str) -> dict[str, Any]:
     """A new version of one kind of reference data; rows with an invalid ID are listed, the rest kept."""
-    require(who, Role.FINANCE)
     errors = [{"row": n, "message": p} for n, r in enumerate(rows, 1) if (p := id_problem(r["id_number"]))]
     good = {r["id_number"]: r for r in rows if not id_problem(r["id_number"])}
     version = await store.add_reference(ctx.session, kind, list(good.values()), who.sub, source)
@@ -27,6 +26,5 @@ async def import_reference(ctx: Ctx, who: Principal, kind: str, rows: list[dict[
 
 async def reference_versions(ctx: Ctx, who: Principal) -> list[dict[str, Any]]:
     """Every import: kind, version, rows, who and when; and the size of the card registry copy."""
-    require(who, Role.FINANCE, Role.AUDITOR, Role.DEPARTMENT)
     return await store.reference_imports(ctx.session) + [{
         "kind": "cards", "row_count": await store.card_count(ctx.session), "source": "banking.cards.registered.v1"}]

@@ -1,0 +1,132 @@
+"""The authorization matrix: every non-public route × every role × own scope / other scope / no scope
+claim / no token, on the running stack, against the policy kept in ``access_expected.json``.
+
+The routes are read from each service's own OpenAPI, so a new route without a line in the policy
+fails the test. Write calls carry an empty or harmless body: an allowed call is refused by
+validation (422) or by the state of the thing (409), never carried out.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from deploy.demo.client import CountyClient
+from deploy.demo.payroll import PayrollResult
+from deploy.stack import ServiceProcesses
+from shared.auth import Role
+from shared.registry import SERVICES
+
+POLICY = json.loads((Path(__file__).parent / "access_expected.json").read_text())
+OPS_ROUTES = {"/healthz", "/asyncapi.json"}
+CLAIM = {Role.TOWNSHIP: "township", Role.DEPARTMENT: "department", Role.BANK: "bank"}
+FIELD = {Role.TOWNSHIP: "township_code", Role.DEPARTMENT: "department_code", Role.BANK: "bank_code"}
+DENIED = {401, 403, 404}
+
+
+def _operations(stack: ServiceProcesses) -> set[str]:
+    ops = set()
+    for name in SERVICES:
+        spec = httpx.get(stack.url(name) + "/openapi.json", timeout=30).json()
+        for path, methods in spec["paths"].items():
+            if path not in OPS_ROUTES:
+                ops |= {f"{name} {m.upper()} {path}" for m in methods}
+    return ops
+
+
+def _resources(c: CountyClient, payroll: PayrollResult) -> tuple[dict[str, str], dict[Role, tuple[str, str]]]:
+    """Real things to ask for, and for each scoped role (its own scope, another scope)."""
+    batch = payroll.batches[0]
+    head = c.call("GET", "declaration", f"/batches/{batch['batch_id']}", Role.FINANCE)
+    order = next(o for o in c.call("GET", "treasury", "/orders", Role.FINANCE, params={"batch_id": batch["batch_id"]})
+                 if o["attempt"] == 1)
+    bank = order["bank_code"]
+    account = c.call("GET", "bank_simulator", "/admin/accounts", Role.BANK, {"bank": bank},
+                     params={"status": "active", "limit": 1})[0]
+    values = {"batch_id": batch["batch_id"], "upload_id": batch["upload_id"], "order_id": order["order_id"],
+              "card_number": account["card_number"], "kind": "household", "code": "NO-SUCH-PROGRAM",
+              "request_id": "CCNOSUCHREQUEST"}
+    town = head["township_code"]
+    scopes = {Role.TOWNSHIP: (town, "632523100" if town != "632523100" else "632523101"),
+              Role.DEPARTMENT: (head["department_code"], "JY" if head["department_code"] != "JY" else "MZ"),
+              Role.BANK: (bank, "QHRCB" if bank != "QHRCB" else "ABC")}
+    return values, scopes
+
+
+# per route: a harmless request (never carried out), or a thing that cannot be acted on
+REQUEST: dict[str, dict[str, Any]] = {
+    "treasury POST /orders/{order_id}/reissue": {"path": {"order_id": "NO-SUCH-ORDER"}},
+    "bank_simulator PATCH /admin/accounts/{card_number}": {"params": {"status": "active"}},  # it is active
+}
+
+
+def _url(stack: ServiceProcesses, key: str, values: dict[str, str]) -> str:
+    service, _, path = key.split(" ", 2)
+    filled = values | REQUEST.get(key, {}).get("path", {})
+    for name, value in filled.items():
+        path = path.replace("{" + name + "}", value)
+    return stack.url(service) + path
+
+
+def _foreign_rows(body: Any, field: str, claim: str) -> int:
+    """Rows in a response that carry the scope field with someone else's value."""
+    if isinstance(body, list):
+        return sum(_foreign_rows(x, field, claim) for x in body)
+    if isinstance(body, dict):
+        own = 1 if field in body and body[field] not in (claim, None) else 0
+        return own + sum(_foreign_rows(v, field, claim) for v in body.values())
+    return 0
+
+
+def test_every_route_against_every_role_and_scope(stack: ServiceProcesses, client: CountyClient,
+                                                  payroll: PayrollResult) -> None:
+    ops = _operations(stack)
+    assert ops == set(POLICY), f"routes without a policy line: {sorted(ops - set(POLICY))}; " \
+                               f"policy lines without a route: {sorted(set(POLICY) - ops)}"
+    values, scopes = _resources(client, payroll)
+    calls, wrongly_allowed, wrongly_denied = 0, [], []
+    with httpx.Client(timeout=60) as http:
+        for key, rule in sorted(POLICY.items()):
+            if rule == "public":
+                continue
+            allowed = {r.rstrip("*") for r in rule}
+            own_only = {r.rstrip("*") for r in rule if r.endswith("*")}
+            method = key.split(" ")[1]
+            resource = "{" in key
+            extra = REQUEST.get(key, {})
+            kwargs: dict[str, Any] = {"params": extra.get("params")}
+            if method in ("POST", "PUT", "PATCH"):
+                kwargs["json"] = {}
+            variants: list[tuple[str, Role | None, dict[str, str]]] = [("no token", None, {})]
+            for each in Role:
+                sub = {"sub": f"matrix-{each.value}"}
+                if each in CLAIM:
+                    own, other = scopes[each]
+                    variants += [("own", each, sub | {CLAIM[each]: own}), ("other", each, sub | {CLAIM[each]: other}),
+                                 ("no claim", each, sub)]
+                else:
+                    variants.append(("own", each, sub))
+            for variant, role, claims in variants:
+                headers = {"authorization": f"Bearer {client.token(role, **claims)}"} if role else {}
+                resp = http.request(method, _url(stack, key, values), headers=headers, **kwargs)
+                calls += 1
+                should = (role is not None and role.value in allowed and variant != "no claim"
+                          and not (variant == "other" and role.value in own_only and resource))
+                denied = resp.status_code in DENIED if (resource or not should) else resp.status_code in {401, 403}
+                what = f"{key} as {role.value if role else '-'} ({variant}) -> {resp.status_code}"
+                if should and denied:
+                    wrongly_denied.append(what)
+                elif not should and not denied:
+                    wrongly_allowed.append(what)
+                elif should and variant == "other" and role is not None and role.value in own_only \
+                        and "json" in resp.headers.get("content-type", ""):
+                    leaked = _foreign_rows(resp.json(), FIELD[role], claims[CLAIM[role]])
+                    if leaked:
+                        wrongly_allowed.append(f"{what}: {leaked} row(s) of another {CLAIM[role]}")
+    print(f"authorization matrix: {calls} calls, {len(wrongly_allowed)} wrongly allowed, "
+          f"{len(wrongly_denied)} wrongly denied")
+    assert not wrongly_allowed, wrongly_allowed[:20]
+    assert not wrongly_denied, wrongly_denied[:20]
