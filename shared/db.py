@@ -46,7 +46,10 @@ class Database:
     """One engine per process; ``transaction()`` is the unit of work (commits or rolls back)."""
 
     def __init__(self, url: str, pool_size: int = 10) -> None:
-        self.engine: AsyncEngine = create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True)
+        # hide_parameters: a failed statement's values (ID and card numbers) never enter an exception's text,
+        # so neither logs nor dead-letter reasons can carry them
+        self.engine: AsyncEngine = create_async_engine(url, pool_size=pool_size, max_overflow=10, pool_pre_ping=True,
+                                                       hide_parameters=True)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @asynccontextmanager

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
+import unicodedata
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -14,12 +16,22 @@ def id_check_char(first17: str) -> str:
     return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
 
 
+_ID = re.compile(r"[0-9]{17}[0-9X]")
+_DIGITS = re.compile(r"[0-9]+")
+
+
+def normalize_number(value: str) -> str:
+    """How an ID or card number typed into a spreadsheet is read: full-width digits and letters as ASCII
+    (NFKC), spaces dropped, a lowercase x as X."""
+    return unicodedata.normalize("NFKC", value).replace(" ", "").strip().upper()
+
+
 def id_problem(value: str) -> str | None:
-    """Why a resident ID number is invalid, or None if it is valid."""
+    """Why a resident ID number is invalid, or None if it is valid (ASCII digits only)."""
     if len(value) != 18:
         return f"must be 18 characters, has {len(value)}"
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
-        return "first 17 must be digits, the last a digit or X"
+    if not _ID.fullmatch(value):
+        return "first 17 must be digits 0-9, the last a digit or X"
     try:
         dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
@@ -53,8 +65,8 @@ def luhn_check_digit(body: str) -> str:
 
 def card_problem(value: str) -> str | None:
     """Why a card number is invalid, or None if it is valid (16-19 digits, Luhn)."""
-    if not value.isdigit():
-        return "must contain digits only"
+    if not _DIGITS.fullmatch(value):
+        return "must contain digits only (0-9)"
     if not 16 <= len(value) <= 19:
         return f"must be 16 to 19 digits, has {len(value)}"
     if luhn_check_digit(value[:-1]) != value[-1]:

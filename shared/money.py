@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
+
+MAX_YUAN = 10**13  # any amount above this is a typing error, and would not fit a BIGINT of fen anyway
 
 
 class MoneyError(ValueError):
@@ -11,15 +13,18 @@ class MoneyError(ValueError):
 
 def yuan_to_fen(value: str | int | Decimal) -> int:
     """Parse a yuan amount such as '1234.50' into fen; more than two decimals is an error."""
+    text = str(value).strip().replace(",", "")
+    if len(text) > 30:
+        raise MoneyError(f"not an amount: {text[:30]!r}...")
     try:
-        dec = Decimal(str(value).strip().replace(",", ""))
-    except InvalidOperation as exc:
+        dec = Decimal(text)
+        if not dec.is_finite() or abs(dec) > MAX_YUAN:
+            raise MoneyError(f"not an amount (at most {MAX_YUAN:,} yuan): {value!r}")
+        fen = dec * 100
+        if fen != fen.to_integral_value():
+            raise MoneyError(f"more than two decimal places: {value!r}")
+    except ArithmeticError as exc:  # InvalidOperation, Overflow (9E+999999) and the like
         raise MoneyError(f"not an amount: {value!r}") from exc
-    if not dec.is_finite():
-        raise MoneyError(f"not an amount: {value!r}")
-    fen = dec * 100
-    if fen != fen.to_integral_value():
-        raise MoneyError(f"more than two decimal places: {value!r}")
     return int(fen)
 
 

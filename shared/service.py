@@ -37,7 +37,7 @@ from shared.messaging.context import Runtime
 from shared.messaging.relay import OutboxRelay
 from shared.registry import SERVICES
 from shared.settings import ServiceSettings
-from shared.web import map_domain_errors
+from shared.web import map_database_refusals, map_domain_errors, refuse_bad_text
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +137,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     app.state.runtime = runtime
 
     map_domain_errors(app)
+    map_database_refusals(app)
+    app.middleware("http")(refuse_bad_text)
 
     @app.middleware("http")
     async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

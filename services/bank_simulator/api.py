@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from services.bank_simulator import usecases
 from shared.access import Viewer, allow
 from shared.auth import Role
+from shared.inputs import BankCode, CardNumber, Name
 from shared.web import RuntimeDep
 
 router = APIRouter(prefix="/admin", tags=["bank simulator"])
@@ -19,9 +20,9 @@ AccountStatus = Literal["active", "inactive", "frozen", "closed"]
 
 
 class AccountIn(BaseModel):
-    card_number: str
-    bank_code: str
-    name: str
+    card_number: CardNumber
+    bank_code: BankCode
+    name: Name
     status: AccountStatus = "active"
 
 

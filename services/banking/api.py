@@ -9,19 +9,20 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import PlainTextResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel
 
 from services.banking.usecases import contracts
 from shared.access import Viewer, allow
 from shared.auth import Role
+from shared.inputs import BankCode, Name
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["banking"])
 
 
 class ContractIn(BaseModel):
-    bank_code: str = Field(pattern=r"^[A-Z0-9]{2,20}$")
-    bank_name: str
+    bank_code: BankCode
+    bank_name: Name
     valid_from: dt.date
     valid_to: dt.date
 

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Body, Depends
 from pydantic import BaseModel, Field
 
 from services.banking.usecases import cards
 from shared.access import Viewer, allow
 from shared.auth import Role
+from shared.inputs import BankCode, CardNumber, IdNumber, Name, Text2000
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["cards"])
@@ -17,27 +18,28 @@ FINANCE = allow(Role.FINANCE)
 
 
 class CardIn(BaseModel):
-    card_number: str
-    id_number: str
-    name: str
-    bank_code: str
-    status: str = Field(default="active", pattern="^(active|inactive|frozen|closed)$")
+    card_number: CardNumber
+    id_number: IdNumber
+    name: Name
+    bank_code: BankCode
+    status: Literal["active", "inactive", "frozen", "closed"] = "active"
 
 
 class ChangeIn(BaseModel):
-    id_number: str
-    new_card_number: str
-    bank_code: str
-    reason: str = Field(min_length=4, description="the holder's reason, e.g. 原卡遗失补办")
+    id_number: IdNumber
+    new_card_number: CardNumber
+    bank_code: BankCode
+    reason: Text2000 = Field(min_length=4, description="the holder's reason, e.g. 原卡遗失补办")
 
 
 class DecisionIn(BaseModel):
     approve: bool
-    reason: str | None = None
+    reason: Text2000 | None = None
 
 
 @router.post("/cards", status_code=201)
-async def register_cards(body: list[CardIn], rt: RuntimeDep, who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
+async def register_cards(body: Annotated[list[CardIn], Body(max_length=200_000)], rt: RuntimeDep,
+                         who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Register social-security cards in bulk; invalid rows are listed by index, valid ones kept."""
     return await rt.run(cards.register, who, [c.model_dump() for c in body])
 

@@ -15,6 +15,7 @@ from shared.audit import record
 from shared.auth import Principal
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events.payloads import ProgramPublished
+from shared.inputs import Code, Text2000
 from shared.messaging.context import HandlerContext
 from shared.money import fen_to_yuan
 
@@ -23,27 +24,28 @@ Ctx = HandlerContext[Settings]
 
 class VersionIn(BaseModel):
     effective_from: dt.date
-    standard_fen: int = Field(gt=0, description="补贴标准 in fen per unit")
+    standard_fen: int = Field(gt=0, le=10**9, description="补贴标准 in fen per unit (at most 10 million yuan)")
     unit: Literal["person", "mu", "head", "household"] = "person"
-    cap_quantity: Decimal | None = Field(default=None, gt=0, description="most units one person may claim")
+    cap_quantity: Decimal | None = Field(default=None, gt=0, le=1_000_000, decimal_places=2,
+                                         description="most units one person may claim")
     min_age: int | None = Field(default=None, ge=0, le=120, description="eligibility: minimum age")
     means_tested: bool = Field(default=False, description="public employees may not receive it")
-    funding_shares: dict[str, int] = Field(default_factory=lambda: {"county": 100})
-    note: str | None = None
+    funding_shares: dict[Code, int] = Field(default_factory=lambda: {"county": 100}, max_length=4)
+    note: Text2000 | None = None
 
 
 class ProgramIn(VersionIn):
     code: str = Field(pattern=r"^[A-Z0-9_-]{2,40}$", examples=["GDDLBH-2026"])
     name: str = Field(min_length=2, max_length=200, examples=["耕地地力保护补贴"])
-    department_code: str
-    legal_basis: str = Field(min_length=2, description="政策依据")
-    target_group: str = Field(min_length=2, description="补贴对象")
+    department_code: Code
+    legal_basis: Text2000 = Field(min_length=2, description="政策依据")
+    target_group: Text2000 = Field(min_length=2, description="补贴对象")
     frequency: Literal["monthly", "quarterly", "yearly", "once"] = "monthly"
 
 
 class RetireIn(BaseModel):
     retired_from: dt.date
-    reason: str = Field(min_length=4)
+    reason: Text2000 = Field(min_length=4)
 
 
 def _check_shares(body: VersionIn) -> None:

@@ -13,6 +13,7 @@ from shared.audit import record
 from shared.auth import Principal
 from shared.events.payloads import ComplaintFiled
 from shared.idempotency import once
+from shared.inputs import Code, DivisionCode, Name
 from shared.messaging.context import HandlerContext
 
 Ctx = HandlerContext[Settings]
@@ -23,9 +24,9 @@ class ComplaintIn(BaseModel):
     category: Literal["fake_claim", "not_received", "wrong_amount", "card_withheld", "other"] = Field(
         description="虚假冒领 / 未收到 / 金额不符 / 代管卡折 / 其他")
     content: str = Field(min_length=5, max_length=5000)
-    program_code: str | None = None
-    township_code: str | None = None
-    contact: str | None = Field(default=None, max_length=100)
+    program_code: Code | None = None
+    township_code: DivisionCode | None = None
+    contact: Name | None = None
 
 
 async def file_complaint(ctx: Ctx, body: ComplaintIn, channel: Channel, who: Principal | None,
@@ -42,5 +43,6 @@ async def file_complaint(ctx: Ctx, body: ComplaintIn, channel: Channel, who: Pri
             township_code=body.township_code, summary=body.content[:200]))
         return {"complaint_id": cid, "status": "filed", "message": "已受理，请保存受理编号以便查询"}
 
-    return await once(ctx.session, tables.idempotency, f"{channel}:{key}" if key else None, body.model_dump(),
-                      effect)
+    # a key is the caller's own: hotline staff's keys never collide with each other's or the public's
+    scope = f"{channel}:{who.sub}" if who is not None else channel
+    return await once(ctx.session, tables.idempotency, f"{scope}:{key}" if key else None, body.model_dump(), effect)

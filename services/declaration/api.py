@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, Field
 
 from services.declaration import usecases
-from services.declaration.domain import PERIOD
+from services.declaration.domain import MAX_ROWS, PERIOD
 from services.declaration.uploads import MAX_BYTES, read_upload, template_csv, template_xlsx
 from services.declaration.usecases import MAX_ERRORS_SHOWN, Accepted
 from shared.access import Viewer, allow
 from shared.auth import Principal, Role
-from shared.errors import Invalid
+from shared.inputs import Code, DivisionCode, Name
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["declaration"])
@@ -37,15 +38,15 @@ class RowIn(BaseModel):
 
 
 class BatchIn(BaseModel):
-    program_code: str
+    program_code: Code
     period: str = Field(pattern=PERIOD.pattern, examples=["2026-11"])
-    township_code: str | None = Field(default=None, description="for a department's declaration")
-    items: list[RowIn]
+    township_code: DivisionCode | None = Field(default=None, description="for a department's declaration")
+    items: list[RowIn] = Field(max_length=MAX_ROWS)
 
 
 class TownshipIn(BaseModel):
-    name: str
-    villages: list[str] = Field(min_length=1)
+    name: Name
+    villages: list[Name] = Field(min_length=1, max_length=1000)
 
 
 def _answer(result: Accepted) -> JSONResponse:
@@ -74,13 +75,14 @@ async def post_batch(body: BatchIn, rt: RuntimeDep, who: Viewer = Depends(DECLAR
 
 
 @router.post("/batches/upload", status_code=201)
-async def upload_batch(rt: RuntimeDep, file: UploadFile = File(...), program_code: str = Form(...),
-                       period: str = Form(...), township_code: str | None = Form(None),
+async def upload_batch(rt: RuntimeDep, file: UploadFile = File(...),
+                       program_code: str = Form(..., max_length=40, pattern=r"^[A-Za-z0-9_.-]+$"),
+                       period: str = Form(..., pattern=PERIOD.pattern),
+                       township_code: str | None = Form(None, pattern=r"^[0-9]{6,12}$"),
                        who: Viewer = Depends(DECLARERS)) -> JSONResponse:
     """Upload an XLSX or CSV (UTF-8 or GBK) with the headers of the template."""
-    if not PERIOD.match(period):
-        raise Invalid("period must look like 2026-11")
-    rows = read_upload(file.filename or "", await file.read(MAX_BYTES + 1))
+    # parsing is CPU work of unbounded shape: off the event loop, so other requests keep being served
+    rows = await asyncio.to_thread(read_upload, file.filename or "", await file.read(MAX_BYTES + 1))
     return await _submit(rt, who, program_code, period, rows, township_code, file.filename)
 
 
@@ -120,7 +122,7 @@ async def returned_items(batch_id: str, rt: RuntimeDep, who: Viewer = Depends(RE
 
 
 @router.put("/townships/{code}")
-async def put_township(code: str, body: TownshipIn, rt: RuntimeDep,
+async def put_township(body: TownshipIn, code: str = Path(pattern=r"^[0-9]{6,12}$"), *, rt: RuntimeDep,
                        who: Viewer = Depends(allow(Role.FINANCE))) -> dict[str, Any]:
     """Register a township and its villages (the scope a township may declare for)."""
     return await rt.run(usecases.put_township, who, code, body.name, body.villages)

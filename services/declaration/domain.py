@@ -8,13 +8,15 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
 
-from shared.ids import card_problem, id_problem
+from shared.ids import card_problem, id_problem, normalize_number
+from shared.inputs import text_problem
 from shared.money import MoneyError, amount_for, yuan_to_fen
 
 PERIOD = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 BANK_CODE = re.compile(r"^[A-Z0-9]{2,20}$")
 MAX_ROWS = 200_000
 MAX_CELL = 100
+MAX_ITEM_FEN = 10**10  # one person's subsidy above 100 million yuan is a typing error
 
 # the column headers officials use, and the field each one fills
 HEADERS = {
@@ -73,13 +75,34 @@ def _text(raw: dict[str, Any], field: str) -> str:
     return "" if value is None else str(value).strip()
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(value: Any) -> bool:
+    """Text a spreadsheet would run as a formula (= + - @, or a tab or CR first), after stripping spaces.
+    A number is a number, not a formula: -1 is refused later as not positive, not as a formula."""
+    if not isinstance(value, str):
+        return False
+    text = value.strip(" ")
+    if not text.startswith(FORMULA_START):
+        return False
+    try:
+        Decimal(text)
+    except ArithmeticError:
+        return True
+    return False
+
+
 def _hygiene(row: int, raw: dict[str, Any]) -> list[RowError]:
     """Formulas and oversized cells are refused: nothing from a spreadsheet is ever evaluated."""
     errors = []
     for field, value in raw.items():
         text = "" if value is None else str(value)
-        if text.startswith("="):
-            errors.append(RowError(row, field, f"{LABEL.get(field, field)} contains a formula; type the value itself"))
+        if formula_like(value):
+            errors.append(RowError(row, field, f"{LABEL.get(field, field)} starts like a formula (= + - @); "
+                                               "type the value itself"))
+        elif problem := text_problem(text):
+            errors.append(RowError(row, field, f"{LABEL.get(field, field)} {problem}"))
         elif len(text) > MAX_CELL:
             errors.append(RowError(row, field, f"{LABEL.get(field, field)} is {len(text)} characters; "
                                                f"at most {MAX_CELL}"))
@@ -88,16 +111,19 @@ def _hygiene(row: int, raw: dict[str, Any]) -> list[RowError]:
 
 def check_row(row: int, raw: dict[str, Any], ctx: Context) -> GoodRow | list[RowError]:
     """Validate one declared row; the amount is the 金额 given, else the standard times the quantity."""
-    errors = _hygiene(row, raw)
-    if errors:
-        return errors
+    hygiene = _hygiene(row, raw)
+    if hygiene:  # those cells are not read further; every other cell is still checked
+        refused = {e.field for e in hygiene}
+        rest = check_row(row, {k: (None if k in refused else v) for k, v in raw.items()}, ctx)
+        return hygiene + [e for e in (rest if isinstance(rest, list) else []) if e.field not in refused]
+    errors: list[RowError] = []
     name = _text(raw, "name")
     if not 2 <= len(name) <= 50:
         errors.append(RowError(row, "name", "姓名 is required (2-50 characters)"))
-    id_number = _text(raw, "id_number").upper()
+    id_number = normalize_number(_text(raw, "id_number"))
     if problem := id_problem(id_number):
         errors.append(RowError(row, "id_number", f"公民身份号码 {problem}"))
-    card = _text(raw, "card_number").replace(" ", "")
+    card = normalize_number(_text(raw, "card_number"))
     if problem := card_problem(card):
         errors.append(RowError(row, "card_number", f"社保卡号 {problem}"))
     bank = _text(raw, "bank_code")
@@ -123,7 +149,7 @@ def check_row(row: int, raw: dict[str, Any], ctx: Context) -> GoodRow | list[Row
         if not quantity.is_finite() or quantity <= 0 or quantity > 100_000 or (
                 isinstance(exponent, int) and exponent < -2):
             raise InvalidOperation
-    except InvalidOperation:
+    except ArithmeticError:
         errors.append(RowError(row, "quantity", "数量 must be a positive number with at most two decimals"))
     amount = 0
     given = _text(raw, "amount")
@@ -134,6 +160,9 @@ def check_row(row: int, raw: dict[str, Any], ctx: Context) -> GoodRow | list[Row
                 raise MoneyError("not positive")
         except MoneyError:
             errors.append(RowError(row, "amount", f"金额 {given!r} must be a positive amount in yuan, e.g. 1055.00"))
+    if not errors and (amount or amount_for(ctx.standard_fen, quantity)) > MAX_ITEM_FEN:
+        errors.append(RowError(row, "amount", f"金额 is above {MAX_ITEM_FEN // 100:,} yuan for one person; "
+                                              "check the amount and the quantity"))
     if errors:
         return errors
     return GoodRow(row, name, id_number, card, bank, village, quantity,

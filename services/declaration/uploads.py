@@ -9,10 +9,12 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 
-from services.declaration.domain import HEADERS, MAX_ROWS, REQUIRED
+from services.declaration.domain import HEADERS, MAX_ROWS, REQUIRED, formula_like
 from shared.files import UploadError, decode_text
 
 MAX_BYTES = 50 * 1024 * 1024
+MAX_COLUMNS = 50
+MAX_CELLS = 5_000_000
 
 def _rows_from(table: list[list[Any]]) -> list[dict[str, Any]]:
     """The first non-empty row is the header; unknown columns are ignored, missing required ones refused."""
@@ -35,7 +37,10 @@ def _rows_from(table: list[list[Any]]) -> list[dict[str, Any]]:
 
 def read_csv(content: bytes) -> list[dict[str, Any]]:
     _limit(content)
-    return _rows_from(list(csv.reader(io.StringIO(decode_text(content)))))
+    try:
+        return _rows_from(list(csv.reader(io.StringIO(decode_text(content)))))
+    except csv.Error as exc:  # e.g. a field over 128 KiB, a NUL byte
+        raise UploadError(f"not a readable CSV file ({exc}); save it again as CSV or XLSX") from exc
 
 
 def read_xlsx(content: bytes) -> list[dict[str, Any]]:
@@ -47,11 +52,20 @@ def read_xlsx(content: bytes) -> list[dict[str, Any]]:
         raise UploadError(f"not a readable XLSX workbook ({type(exc).__name__}); save it again as .xlsx") from exc
     try:
         sheet = book.worksheets[0]
+        # the extent the file declares can be anything (A1:XFD1048576 in 2 KB): read only the cells it holds
+        sheet.reset_dimensions()  # type: ignore[union-attr]
         table: list[list[Any]] = []
+        cells = 0
         for values in sheet.iter_rows(values_only=True):
-            table.append([_cell(v) for v in values])
-            if len(table) > MAX_ROWS + 1:
-                raise UploadError(f"more than {MAX_ROWS} rows; split the file")
+            row = list(values)
+            while row and row[-1] in (None, ""):
+                row.pop()
+            if len(row) > MAX_COLUMNS:
+                raise UploadError(f"row {len(table) + 1} has {len(row)} columns; the template has {len(HEADERS)}")
+            cells += len(values)
+            if len(table) > MAX_ROWS + 1 or cells > MAX_CELLS:
+                raise UploadError(f"more than {MAX_ROWS} rows or {MAX_CELLS:,} cells; split the file")
+            table.append([_cell(v) for v in row])
     finally:
         book.close()
     return _rows_from(table)
@@ -67,6 +81,11 @@ def _cell(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # 12.0 typed into a cell is 12
     return value
+
+
+def _inert(value: str) -> str:
+    """A refused formula goes back as text a spreadsheet shows and never runs."""
+    return "'" + value if formula_like(value) else value
 
 
 def _limit(content: bytes) -> None:
@@ -104,5 +123,5 @@ def errors_csv(errors: list[dict[str, Any]]) -> str:
         entry["messages"].append(f"{e['column']}: {e['message']}")
     for row, entry in sorted(by_row.items()):
         values = entry["values"]
-        w.writerow([values.get(f) or "" for f in HEADERS.values()] + [row, "；".join(entry["messages"])])
+        w.writerow([_inert(values.get(f) or "") for f in HEADERS.values()] + [row, "；".join(entry["messages"])])
     return out.getvalue()

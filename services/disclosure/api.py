@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import HTMLResponse
 
 from services.disclosure import usecases
@@ -23,14 +23,16 @@ async def list_rosters(rt: RuntimeDep, program_code: str | None = None, period: 
 
 
 @router.get("/public/rosters/{batch_id}")
-async def roster_json(batch_id: str, rt: RuntimeDep, limit: int = 1000, offset: int = 0) -> dict[str, Any]:
+async def roster_json(batch_id: str, rt: RuntimeDep, limit: int = Query(1000, ge=1, le=5000),
+                      offset: int = Query(0, ge=0, le=10_000_000)) -> dict[str, Any]:
     """One batch's roster, masked."""
     head, lines = await rt.run(usecases.roster, batch_id, limit, offset)
     return {**head, "items": lines}
 
 
 @router.get("/public/rosters/{batch_id}/page", response_class=HTMLResponse)
-async def roster_page(batch_id: str, rt: RuntimeDep, limit: int = 1000, offset: int = 0) -> str:
+async def roster_page(batch_id: str, rt: RuntimeDep, limit: int = Query(1000, ge=1, le=5000),
+                      offset: int = Query(0, ge=0, le=10_000_000)) -> str:
     """One batch's roster as a page for village and township boards."""
     head, lines = await rt.run(usecases.roster, batch_id, limit, offset)
     body = "".join("<tr>" + "".join(f"<td>{html.escape(line[c])}</td>" for c in COLUMNS) + "</tr>" for line in lines)

@@ -5,16 +5,17 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Query, UploadFile
-from pydantic import BaseModel
+from fastapi import APIRouter, Body, Depends, File, Query, UploadFile
+from pydantic import BaseModel, Field
 
 from services.review.usecases import decisions, references
 from shared.access import Viewer, allow
 from shared.auth import Role
 from shared.errors import Invalid
 from shared.files import decode_text
+from shared.inputs import Code, IdNumber, Name, Text2000
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["review"])
@@ -32,34 +33,33 @@ COLUMNS: dict[str, dict[str, str]] = {
 
 
 class RefRow(BaseModel):
-    id_number: str
-    name: str | None = None
-    village: str | None = None
-    status: str | None = None
-    on_date: str | None = None
+    id_number: IdNumber
+    name: Name | None = None
+    village: Name | None = None
+    status: Name | None = None
+    on_date: dt.date | None = None
 
 
 class Decision(BaseModel):
-    item_id: str
+    item_id: Code
     approve: bool
-    reason: str | None = None
+    reason: Text2000 | None = None
 
 
 class TownshipReviewIn(BaseModel):
-    decisions: list[Decision] = []
+    decisions: list[Decision] = Field(default=[], max_length=200_000)
 
 
 class ApprovalIn(BaseModel):
     approve: bool = True
-    reason: str | None = None
+    reason: Text2000 | None = None
 
 
 @router.post("/reference/{kind}", status_code=201)
-async def import_reference(kind: Kind, rows: list[RefRow], rt: RuntimeDep,
+async def import_reference(kind: Kind, rows: Annotated[list[RefRow], Body(max_length=2_000_000)], rt: RuntimeDep,
                            who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Import a new version of reference data (户籍, 死亡, 财政供养人员, 村干部及亲属) as JSON."""
-    parsed = [r.model_dump() | {"on_date": dt.date.fromisoformat(r.on_date) if r.on_date else None} for r in rows]
-    return await rt.run(references.import_reference, who, kind, parsed, "api")
+    return await rt.run(references.import_reference, who, kind, [r.model_dump() for r in rows], "api")
 
 
 @router.post("/reference/{kind}/upload", status_code=201)
@@ -71,10 +71,12 @@ async def upload_reference(kind: Kind, rt: RuntimeDep, file: UploadFile = File(.
     if not reader.fieldnames or "公民身份号码" not in reader.fieldnames:
         raise Invalid(f"the header row must contain {list(cols)}")
     rows = []
-    for raw in reader:
-        r: dict[str, Any] = {cols[k]: (v or "").strip() or None for k, v in raw.items() if k in cols}
-        if r.get("on_date"):
-            r["on_date"] = dt.date.fromisoformat(str(r["on_date"]))
+    for n, raw in enumerate(reader, start=1):
+        r: dict[str, Any] = {cols[k]: (v or "").strip()[:100] or None for k, v in raw.items() if k in cols}
+        try:
+            r["on_date"] = dt.date.fromisoformat(str(r["on_date"])) if r.get("on_date") else None
+        except ValueError as exc:
+            raise Invalid(f"row {n}: 死亡日期 {r['on_date']!r} is not a date like 2026-01-31") from exc
         r["id_number"] = (r.get("id_number") or "").upper()
         rows.append(r)
     return await rt.run(references.import_reference, who, kind, rows, file.filename or "upload")

@@ -11,6 +11,7 @@ from services.treasury import usecases
 from services.treasury.usecases import QuotaIn
 from shared.access import Viewer, allow
 from shared.auth import Role
+from shared.inputs import IdempotencyKey
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["treasury"])
@@ -38,7 +39,7 @@ async def list_orders(rt: RuntimeDep, batch_id: str | None = None,
 
 
 @router.post("/orders/{order_id}/reissue", status_code=201)
-async def reissue_order(order_id: str, rt: RuntimeDep, idempotency_key: str | None = Header(default=None),
+async def reissue_order(order_id: str, rt: RuntimeDep, idempotency_key: IdempotencyKey | None = Header(default=None),
                         who: Viewer = Depends(FINANCE)) -> JSONResponse:
     """Re-issue an order's returned (退回) items once, after their cards were corrected in banking."""
     status, answer = await rt.run(usecases.reissue_once, who, order_id, idempotency_key)

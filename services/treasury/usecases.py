@@ -26,6 +26,7 @@ from shared.events.payloads import (
     ProgramPublished,
 )
 from shared.idempotency import once
+from shared.inputs import MAX_FEN, Code
 from shared.messaging.chunks import arrive, build, fen
 from shared.messaging.context import HandlerContext
 from shared.money import fen_to_yuan
@@ -37,11 +38,11 @@ Settled = Literal["completed", "partly_returned", "returned"]
 
 
 class QuotaIn(BaseModel):
-    program_code: str
+    program_code: Code
     year: int = Field(ge=2000, le=2100)
     level: Literal["central", "provincial", "prefecture", "county"] = Field(
         default="county", description="funding level: 中央 / 省级 / 州级 / 县级")
-    total_fen: int = Field(ge=0, description="this level's budget quota for the program and year, in fen")
+    total_fen: int = Field(ge=0, le=MAX_FEN, description="this level's budget quota for the program and year, in fen")
 
 
 async def on_items_cleared(ctx: Ctx, env: Envelope[ItemsCleared]) -> None:
@@ -158,8 +159,8 @@ async def reissue(ctx: Ctx, who: Principal, order_id: str) -> dict[str, Any]:
 
 
 async def reissue_once(ctx: Ctx, who: Principal, order_id: str, key: str | None) -> tuple[int, Any]:
-    """A re-issue with an Idempotency-Key: sent twice, it happens once and answers the same."""
-    return await once(ctx.session, tables.idempotency, key, {"reissue": order_id},
+    """A re-issue with an Idempotency-Key: sent twice by the same person, it happens once and answers the same."""
+    return await once(ctx.session, tables.idempotency, f"{who.sub}:{key}" if key else None, {"reissue": order_id},
                       lambda: reissue(ctx, who, order_id))
 
 

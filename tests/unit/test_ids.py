@@ -34,3 +34,27 @@ def test_generated_people_are_valid() -> None:
     for _ in range(500):
         assert id_problem(make_id_number(rng)) is None
         assert card_problem(make_card_number(rng)) is None
+
+
+def test_only_ascii_digits_make_an_id_or_card_and_spreadsheet_forms_are_read_as_typed() -> None:
+    from shared.ids import card_problem, id_problem, normalize_number
+
+    good = "632523195001011234"
+    good = good[:17] + id_check_char(good[:17])
+    assert id_problem(good) is None
+    assert id_problem(good[:5] + "²" + good[6:]) is not None  # '²'.isdigit() is True, and it is no digit
+    full_width = good.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+    assert id_problem(full_width) is not None and normalize_number(full_width) == good
+    assert normalize_number(good[:17] + "x") == good[:17] + "X"
+    assert card_problem("６２２８４８０００００００００００１") is not None
+
+
+def test_amounts_that_would_overflow_are_refused_not_crashed() -> None:
+    import pytest
+
+    from shared.money import MoneyError, yuan_to_fen
+
+    for bad in ("9E+999999", "1e30", "1" * 40, "NaN", "-Infinity"):
+        with pytest.raises(MoneyError):
+            yuan_to_fen(bad)
+    assert yuan_to_fen("1,234.50") == 123450

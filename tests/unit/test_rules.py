@@ -142,3 +142,24 @@ def test_xlsx_upload_values_formulas_and_broken_files() -> None:
         assert "no data rows" in str(exc)
     else:
         raise AssertionError("a header-only file was accepted")
+
+
+def test_a_row_with_an_amount_beyond_reason_or_a_formula_is_refused_with_its_column() -> None:
+    from decimal import Decimal
+
+    from services.declaration.uploads import errors_csv
+
+    base = _row()
+    ctx = CTX
+    for amount in (1e30, "9E+999999", "100000000.01"):
+        got = check_row(1, base | {"amount": amount}, ctx)
+        assert isinstance(got, list) and "amount" in {e.field for e in got}, amount
+    got = check_row(2, base | {"quantity": Decimal("1e9999")}, ctx)
+    assert isinstance(got, list) and {e.field for e in got} == {"quantity"}
+    for formula in ("=HYPERLINK(\"http://x\")", " +1+1", "@SUM(A1)", "-2+3", "\tcmd"):
+        got = check_row(3, base | {"name": formula, "village": ""}, ctx)
+        assert isinstance(got, list) and got[0].field == "name" and "formula" in got[0].message, formula
+        assert {e.field for e in got} == {"name", "village"}  # the other cells are still checked
+    text = errors_csv([{"row": 3, "field": "name", "column": "姓名", "message": "formula",
+                        "values": {"name": "=HYPERLINK(1)"}}])
+    assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text  # never echoed runnable
