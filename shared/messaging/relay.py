@@ -14,9 +14,21 @@ from shared.db import Database
 
 log = logging.getLogger(__name__)
 
+# Rows are published only when every transaction that could still add an earlier row has ended: the
+# horizon is the oldest transaction in progress *in this database* (only they can write this outbox),
+# not the server-wide xmin, so a long transaction of another service on the same server delays nothing
+# here. Transactions are matched to this database through pg_stat_activity (same role: visible to us);
+# its backend_xid is 32 bits, the snapshot's 64, hence the modulo.
 _FETCH = """
-SELECT id, topic, key, value FROM outbox
-WHERE sent_at IS NULL AND txid < pg_snapshot_xmin(pg_current_snapshot())::text::bigint
+WITH snap AS (SELECT pg_current_snapshot() AS s),
+     mine AS (SELECT backend_xid::text::bigint AS xid32 FROM pg_stat_activity
+              WHERE datname = current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()),
+     horizon AS (
+       SELECT coalesce(min(x.xid), (SELECT pg_snapshot_xmax(s)::text::bigint FROM snap)) AS h
+       FROM (SELECT xip::text::bigint AS xid FROM snap, pg_snapshot_xip(snap.s) AS xip) x
+       JOIN mine ON x.xid % 4294967296 = mine.xid32)
+SELECT id, topic, key, value FROM outbox, horizon
+WHERE sent_at IS NULL AND txid < horizon.h
 ORDER BY txid, id LIMIT :limit
 """
 

@@ -11,8 +11,10 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import text
 
 from deploy.paths import REPO
+from shared.db import Database
 from shared.events import topics
 from shared.events.envelope import Envelope, wrap
 from shared.messaging.context import HandlerContext
@@ -152,3 +154,22 @@ async def test_crash_mid_handler_before_commit_duplicates_nothing(
     await eventually(lambda: _effect(harness, key), what="redelivery after the crash")
     await asyncio.sleep(1)
     assert await harness.count("SELECT count(*) FROM effects WHERE key = :k", k=key) == 1
+
+
+async def test_a_long_transaction_in_another_database_does_not_delay_this_outbox(
+        harness: Harness, bootstrap: str, topic: str, infra: tuple[dict[str, str], str]) -> None:
+    other = create_schema(infra[1], "another_service_test")
+    busy = Database(other)
+    key = uuid.uuid4().hex
+    async with busy.transaction() as long_tx:
+        await long_tx.execute(text("SELECT pg_current_xact_id()"))  # a transaction id, held for 15 s below
+        holder = asyncio.create_task(asyncio.sleep(15))
+        async with harness.db.transaction() as session:
+            await put(session, outbox, [ping(key, 1, topic=topic)])  # type: ignore[list-item]
+        await harness.start()
+        started = asyncio.get_running_loop().time()
+        got = await read_topic(bootstrap, topic, lambda b: b["payload"]["key"] == key, 1, timeout=10)
+        waited = asyncio.get_running_loop().time() - started
+        holder.cancel()
+    await busy.dispose()
+    assert got and waited < 5, f"published after {waited:.1f}s while another database's transaction was open"
