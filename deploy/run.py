@@ -47,7 +47,7 @@ def main() -> int:
         first = result.batches[0]["batch_id"]
         print(f"  public roster  {stack.url('disclosure')}/public/rosters/{first}/page")
         print(f"  public catalog {stack.url('catalog')}/public/programs")
-        print("  a token: .venv/bin/python -m shared.auth --role finance")
+        print("  a token: YKT_ENV=development .venv/bin/python -m shared.auth --role finance --sub chief")
         if not result.ok:
             print("\nSOME TOTALS DO NOT MATCH (see above)")
         if args.no_serve:

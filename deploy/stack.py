@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 import httpx
 
 from deploy.paths import REPO, state_dir
+
+# a stack started here (make run, bench, faults, the tests) is a development stack: local passwords and
+# the development token secret; anything else sets YKT_ENV and a real YKT_JWT_SECRET
+os.environ.setdefault("YKT_ENV", "development")
 from shared.registry import PORTS
 
 

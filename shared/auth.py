@@ -41,7 +41,7 @@ def issue_token(secret: str, principal: Principal, hours: float = 12) -> str:
 
 
 def decode_token(secret: str, token: str) -> Principal:
-    claims = jwt.decode(token, secret, algorithms=[ALGORITHM])
+    claims = jwt.decode(token, secret, algorithms=[ALGORITHM], options={"require": ["exp", "sub", "role"]})
     return Principal.model_validate({k: v for k, v in claims.items() if k not in ("iat", "exp")})
 
 

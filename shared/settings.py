@@ -18,7 +18,7 @@ class CommonSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="YKT_", extra="ignore")
 
-    env: str = "development"
+    env: str = "production"  # local stacks and tests say development (deploy/stack.py, tests/conftest.py)
     kafka_bootstrap: str = "127.0.0.1:19092"
     jwt_secret: str = DEV_SECRET
     log_level: str = "INFO"
@@ -30,8 +30,10 @@ class CommonSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> CommonSettings:
-        if self.env != "development" and self.jwt_secret == DEV_SECRET:
+        if self.env != "development" and self.jwt_secret in (DEV_SECRET, ""):
             raise ValueError("YKT_JWT_SECRET must be set to a real secret outside development (YKT_ENV)")
+        if not self.jwt_secret.strip():
+            raise ValueError("YKT_JWT_SECRET is empty")
         return self
 
 

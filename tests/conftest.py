@@ -10,6 +10,8 @@ import pytest
 
 from tests.infra import log_dir, real_infra
 
+os.environ.setdefault("YKT_ENV", "development")  # tests run development stacks (see deploy/stack.py)
+
 
 @pytest.fixture(scope="session")
 def infra() -> Iterator[tuple[dict[str, str], str]]:

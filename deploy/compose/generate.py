@@ -11,7 +11,6 @@ from pathlib import Path
 
 from deploy.paths import REPO
 from shared.registry import SERVICES, ServiceInfo
-from shared.settings import DEV_SECRET
 
 COMPOSE = REPO / "docker-compose.yml"
 INIT = REPO / "deploy" / "compose" / "init-databases.sh"
@@ -19,7 +18,8 @@ INIT = REPO / "deploy" / "compose" / "init-databases.sh"
 _HEAD = """\
 # The whole suite with the official Apache Kafka image (KRaft) and PostgreSQL.
 # Generated from shared/registry.py by `python -m deploy.compose.generate`: edit the registry, not this file.
-# make up / make down. Set YKT_JWT_SECRET (and real database passwords) before any real use.
+# make up / make down. YKT_JWT_SECRET must be set (services refuse to start without a real secret);
+# set real database passwords too. YKT_ENV=development relaxes the secret check for a local trial.
 x-service: &service
   build: {context: ., dockerfile: deploy/compose/Dockerfile}
   restart: unless-stopped
@@ -78,8 +78,8 @@ volumes:
 def _service(s: ServiceInfo) -> str:
     p, db, prefix = s.port, s.database, s.env_prefix
     env = {
-        "YKT_ENV": "${YKT_ENV:-development}",
-        "YKT_JWT_SECRET": f"${{YKT_JWT_SECRET:-{DEV_SECRET}}}",
+        "YKT_ENV": "${YKT_ENV:-production}",
+        "YKT_JWT_SECRET": "${YKT_JWT_SECRET:?set YKT_JWT_SECRET to a real secret}",
         "YKT_KAFKA_BOOTSTRAP": "kafka:9092",
         f"{prefix}DATABASE_URL": f"postgresql+asyncpg://{db}:${{{prefix}DB_PASSWORD:-{db}-local-pw}}"
                                  f"@postgres:5432/{db}",

@@ -117,7 +117,9 @@ async def program_history(ctx: Ctx, code: str) -> dict[str, Any]:
     p = await store.program(ctx.session, code)
     if p is None:
         raise NotFound(f"no program {code}")
-    return {**{k: v for k, v in p.items() if k != "created_by"}, "versions": await store.versions(ctx.session, code)}
+    versions = [{k: v for k, v in version.items() if k != "created_by"} for version in await store.versions(
+        ctx.session, code)]
+    return {**{k: v for k, v in p.items() if k != "created_by"}, "versions": versions}
 
 
 async def public_programs(ctx: Ctx, day: dt.date) -> list[dict[str, Any]]:

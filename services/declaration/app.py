@@ -2,13 +2,14 @@ from fastapi import FastAPI
 
 from services.declaration import api, tables, usecases
 from services.declaration.settings import Settings
+from shared.audit_routes import audit_router
 from shared.events.payloads import BatchSubmitted, ItemsReviewed, ProgramPublished
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
     settings=Settings, metadata=tables.metadata, outbox=tables.outbox, inbox=tables.inbox,
-    routers=[api.router],
+    routers=[api.router, audit_router(tables.audit)],
     subscriptions=[
         Subscription(ProgramPublished, usecases.on_program_published),
         Subscription(ItemsReviewed, usecases.on_items_reviewed),

@@ -2,6 +2,7 @@ from fastapi import FastAPI
 
 from services.treasury import api, tables, usecases
 from services.treasury.settings import Settings
+from shared.audit_routes import audit_router
 from shared.events.payloads import (
     ItemsCleared,
     OrderAccepted,
@@ -15,7 +16,7 @@ from shared.service import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
     settings=Settings, metadata=tables.metadata, outbox=tables.outbox, inbox=tables.inbox,
-    routers=[api.router],
+    routers=[api.router, audit_router(tables.audit)],
     subscriptions=[
         Subscription(ProgramPublished, usecases.on_program_published),
         Subscription(ItemsCleared, usecases.on_items_cleared),

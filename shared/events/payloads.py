@@ -133,6 +133,8 @@ class ItemsReviewed(_BatchChunk):
 
     event_type: ClassVar[str] = "review.items.reviewed"
     topic: ClassVar[str] = topics.ITEMS_REVIEWED
+    reviewed_by: str | None = None   # the township reviewer (乡镇审核)
+    approved_by: str | None = None   # the department approver (主管部门审批), never the same person
     approved: tuple[Item, ...]
     rejected: tuple[RejectedItem, ...]
     approved_count: int

@@ -17,10 +17,25 @@ def test_token_carries_role_and_scope() -> None:
     assert got.role is Role.TOWNSHIP and got.township == "632523100" and got.department is None
 
 
-def test_default_secret_refused_outside_development() -> None:
+def test_production_by_default_and_no_default_or_empty_secret_outside_development(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("YKT_ENV", raising=False)
+    monkeypatch.delenv("YKT_JWT_SECRET", raising=False)
     with pytest.raises(ValidationError, match="YKT_JWT_SECRET"):
-        CommonSettings(env="production")
-    assert CommonSettings(env="production", jwt_secret=SECRET).env == "production"
+        CommonSettings()
+    for bad in ("", "   "):
+        with pytest.raises(ValidationError, match="YKT_JWT_SECRET"):
+            CommonSettings(jwt_secret=bad)
+    assert CommonSettings(jwt_secret=SECRET).env == "production"
+    assert CommonSettings(env="development").env == "development"
+
+
+def test_a_token_without_an_expiry_is_refused() -> None:
+    import jwt
+
+    forever = jwt.encode({"sub": "x", "role": "finance"}, SECRET, algorithm="HS256")
+    with pytest.raises(jwt.MissingRequiredClaimError):
+        decode_token(SECRET, forever)
 
 
 def _app() -> FastAPI:

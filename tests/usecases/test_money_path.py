@@ -101,6 +101,12 @@ async def test_only_the_beneficiarys_own_active_card_at_a_contracted_bank_is_pai
     assert (got["registered"], got["second_cards_inactive"]) == (3, 1)
     registered = await banking_svc.published()
     assert {p.topic for p in registered} == {topics.ALERT_RAISED, topics.CARDS_REGISTERED}
+    # the same card sent again under another name changes nothing, and review is told what the registry holds
+    again = await banking_svc.run(cards.register, FINANCE, [{"card_number": own.card_number, "id_number": own.id_number,
+                                                             "name": "别人", "bank_code": "ABC", "status": "active"}])
+    assert again["registered"] == 0
+    [told] = await banking_svc.published()
+    assert [c["name"] for c in told.payload["cards"]] == [own.name]
     not_own = item(card_number=stranger.card_number)  # someone else's card
     batch = uid()
     lines = [own, not_own, unknown]

@@ -78,8 +78,10 @@ async def test_two_people_decide_and_the_decided_batch_is_published_with_totals(
         await review_svc.run(decisions.department_approval, who(Role.DEPARTMENT, department="CL"), batch, True, None)
     alerts = await review_svc.published()
     assert alerts == []
-    await review_svc.run(decisions.department_approval, who(Role.DEPARTMENT, department=DEPT), batch, True, None)
+    await review_svc.run(decisions.department_approval, who(Role.DEPARTMENT, "approver-1", department=DEPT),
+                         batch, True, None)
     out = await review_svc.published()
+    assert {(p.payload["reviewed_by"], p.payload["approved_by"]) for p in out} == {("reviewer-1", "approver-1")}
     assert [(p.topic, p.key) for p in out] == [(topics.ITEMS_REVIEWED, batch)] * 2
     approved = [i["item_id"] for p in out for i in p.payload["approved"]]
     rejected = [(r["item"]["item_id"], r["reason"]) for p in out for r in p.payload["rejected"]]

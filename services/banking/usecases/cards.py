@@ -46,7 +46,10 @@ async def register(ctx: Ctx, who: Principal, cards: list[dict[str, Any]]) -> dic
                        f"has active card {mask_card(holder)}"))
     new = await store.add_cards(ctx.session, good)
     await ctx.emit(*alerts)
-    await _publish(ctx, good)
+    # what the registry now holds for these cards, not what was sent: a known card keeps its holder and
+    # state (the insert left it alone), and review must see the registry as it is
+    held = await store.cards_by_number(ctx.session, [c["card_number"] for c in good])
+    await _publish(ctx, list(held.values()))
     await record(ctx.session, tables.audit, who, "cards.register", f"{new} cards",
                  detail={"second_cards": len(alerts)})
     return {"registered": new, "already_known": len(good) - new, "second_cards_inactive": len(alerts),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import hashlib
 import logging
 from collections import defaultdict
 from itertools import groupby
@@ -136,8 +137,9 @@ async def _check_unapplied(ctx: Ctx, f: BankFeedbackReported, applied: set[tuple
     if odd:
         log.error("bank %s feedback %s: %d result(s) do not match the payments sent", f.bank_code,
                   f.instruction_id, len(odd))
+        digest = hashlib.sha256(f"{f.instruction_id}:{answer}".encode()).hexdigest()[:40]
         await ctx.emit(AlertRaised(
-            alert_id=f"reconcile:{f.instruction_id}:{answer}", kind="RECONCILIATION_MISMATCH",
+            alert_id=f"reconcile:{digest}", kind="RECONCILIATION_MISMATCH",
             subject=f.order_id, detail=f"对账不符: {len(odd)} result(s) from {f.bank_code} match no payment sent "
                                        f"(first: item {odd[0].item_id}, {odd[0].outcome}, {odd[0].amount_fen} fen)"))
 

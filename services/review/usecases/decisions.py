@@ -80,7 +80,7 @@ async def department_approval(ctx: Ctx, who: Viewer, batch_id: str, approve: boo
     await store.set_batch(ctx.session, batch_id, status=status, department_by=who.sub, department_at=func.now(),
                           department_reason=reason)
     await record(ctx.session, tables.audit, who, f"review.department.{status.value}", batch_id, reason)
-    await _publish(ctx, b)
+    await _publish(ctx, b | {"department_by": who.sub})
     return {"batch_id": batch_id, "status": status.value}
 
 
@@ -104,7 +104,8 @@ async def _publish(ctx: Ctx, b: dict[str, Any]) -> None:
         return ItemsReviewed(
             batch_id=b["batch_id"], program_code=b["program_code"], department_code=b["department_code"],
             period=b["period"], township_code=b["township_code"], chunk_index=n, chunk_count=count,
-            approved=tuple(ok), rejected=tuple(bad), approved_count=len(ok), approved_fen=fen(ok),
+            reviewed_by=b["township_by"], approved_by=b["department_by"], approved=tuple(ok), rejected=tuple(bad),
+            approved_count=len(ok), approved_fen=fen(ok),
             rejected_count=len(bad), rejected_fen=sum(r.item.amount_fen for r in bad))
 
     await ctx.emit(*build(decided, ctx.settings.chunk_size, make))
