@@ -172,3 +172,23 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def upgrade_to_chain(op: Any) -> None:
+    """The migration step every audited service runs (its own Alembic ``op``): chain columns, append-only."""
+    import sqlalchemy as sa
+
+    op.add_column("audit_log", sa.Column("seq", sa.BigInteger(), nullable=True))
+    op.add_column("audit_log", sa.Column("prev_hash", sa.String(length=64), nullable=True))
+    op.add_column("audit_log", sa.Column("hash", sa.String(length=64), nullable=True))
+    op.create_unique_constraint(op.f("uq_audit_log_seq"), "audit_log", ["seq"])
+    for statement in APPEND_ONLY_SQL:
+        op.execute(statement)
+
+
+def downgrade_from_chain(op: Any) -> None:
+    op.execute("DROP TRIGGER audit_log_no_truncate ON audit_log")
+    op.execute("DROP TRIGGER audit_log_no_change ON audit_log")
+    op.drop_constraint(op.f("uq_audit_log_seq"), "audit_log", type_="unique")
+    for column in ("hash", "prev_hash", "seq"):
+        op.drop_column("audit_log", column)

@@ -5,9 +5,8 @@ Revises: f608b1dea775
 Create Date: 2026-11-26 16:00:00
 """
 from alembic import op
-import sqlalchemy as sa
 
-from shared.audit import APPEND_ONLY_SQL
+from shared.audit import downgrade_from_chain, upgrade_to_chain
 
 revision = '591cfe9fa71f'
 down_revision = 'f608b1dea775'
@@ -16,18 +15,8 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.add_column('audit_log', sa.Column('seq', sa.BigInteger(), nullable=True))
-    op.add_column('audit_log', sa.Column('prev_hash', sa.String(length=64), nullable=True))
-    op.add_column('audit_log', sa.Column('hash', sa.String(length=64), nullable=True))
-    op.create_unique_constraint(op.f('uq_audit_log_seq'), 'audit_log', ['seq'])
-    for statement in APPEND_ONLY_SQL:
-        op.execute(statement)
+    upgrade_to_chain(op)
 
 
 def downgrade() -> None:
-    op.execute("DROP TRIGGER audit_log_no_truncate ON audit_log")
-    op.execute("DROP TRIGGER audit_log_no_change ON audit_log")
-    op.drop_constraint(op.f('uq_audit_log_seq'), 'audit_log', type_='unique')
-    op.drop_column('audit_log', 'hash')
-    op.drop_column('audit_log', 'prev_hash')
-    op.drop_column('audit_log', 'seq')
+    downgrade_from_chain(op)
