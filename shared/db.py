@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, MetaData, Table, text
+from sqlalchemy import ARRAY, BigInteger, Column, MetaData, String, Table, any_, bindparam, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -22,6 +22,11 @@ NAMING = {
 def counter(name: str) -> Column[int]:
     """A running total (items or fen) that starts at zero."""
     return Column(name, BigInteger, nullable=False, server_default="0")
+
+
+def among(column: Any, values: Sequence[str]) -> Any:
+    """``column = ANY(:array)``: one parameter however many values (asyncpg allows at most 32,767)."""
+    return column == any_(bindparam(f"{column.name}_among", list(values), type_=ARRAY(String)))
 
 
 SLICE = 5000  # rows per bulk statement: few round trips, no statement with too many parameters

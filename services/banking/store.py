@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ARRAY, String, any_, bindparam, func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.banking import tables
 from services.banking.domain import CardStatus, Outcome
-from shared.db import insert_new
+from shared.db import among, insert_new
 
 C, CC, ORD, PAY, INS = tables.cards, tables.card_changes, tables.orders, tables.payments, tables.instructions
 
@@ -30,10 +30,9 @@ async def contract_periods(session: AsyncSession) -> dict[str, tuple[dt.date, dt
 # cards
 
 async def active_cards_of(session: AsyncSession, id_numbers: list[str]) -> dict[str, str]:
-    """id_number -> the person's active card number (one array parameter, however many people)."""
-    wanted = bindparam("ids", id_numbers, type_=ARRAY(String))
+    """id_number -> the person's active card number."""
     rows = await session.execute(select(C.c.id_number, C.c.card_number).where(
-        C.c.id_number == any_(wanted), C.c.status == CardStatus.ACTIVE))
+        among(C.c.id_number, id_numbers), C.c.status == CardStatus.ACTIVE))
     return {r.id_number: r.card_number for r in rows}
 
 
@@ -48,12 +47,12 @@ async def card(session: AsyncSession, card_number: str) -> dict[str, Any] | None
 
 
 async def cards_by_number(session: AsyncSession, numbers: list[str]) -> dict[str, dict[str, Any]]:
-    rows = (await session.execute(select(C).where(C.c.card_number.in_(numbers)))).mappings()
+    rows = (await session.execute(select(C).where(among(C.c.card_number, numbers)))).mappings()
     return {r["card_number"]: dict(r) for r in rows}
 
 
 async def active_cards_by_person(session: AsyncSession, id_numbers: list[str]) -> dict[str, dict[str, Any]]:
-    rows = (await session.execute(select(C).where(C.c.id_number.in_(id_numbers),
+    rows = (await session.execute(select(C).where(among(C.c.id_number, id_numbers),
                                                   C.c.status == CardStatus.ACTIVE))).mappings()
     return {r["id_number"]: dict(r) for r in rows}
 
@@ -129,7 +128,7 @@ async def add_payments(session: AsyncSession, rows: list[dict[str, Any]]) -> Non
 
 async def credited_items(session: AsyncSession, item_ids: list[str]) -> set[str]:
     return set((await session.execute(select(PAY.c.item_id).where(
-        PAY.c.item_id.in_(item_ids), PAY.c.outcome == Outcome.CREDITED))).scalars())
+        among(PAY.c.item_id, item_ids), PAY.c.outcome == Outcome.CREDITED))).scalars())
 
 
 _APPLY = text("""
@@ -151,7 +150,7 @@ async def apply_feedback(session: AsyncSession, order_id: str, results: list[Any
 
 
 async def payments_of(session: AsyncSession, order_id: str, item_ids: list[str]) -> list[Any]:
-    return list(await session.execute(select(PAY).where(PAY.c.order_id == order_id, PAY.c.item_id.in_(item_ids))))
+    return list(await session.execute(select(PAY).where(PAY.c.order_id == order_id, among(PAY.c.item_id, item_ids))))
 
 
 _STALE = text("""

@@ -5,21 +5,16 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ARRAY, String, any_, bindparam, delete, func, insert, select, text, update
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.review import tables
 from services.review.domain import BatchStatus, ItemStatus, Program, References
-from shared.db import SLICE
+from shared.db import SLICE, among
 
 KINDS = ("household", "deaths", "public_employees", "village_officials")
 R, B, IT = tables.ref_rows, tables.batches, tables.items
-
-
-def _array(name: str, values: list[str]) -> Any:
-    """One array parameter, however many values (no statement with thousands of parameters)."""
-    return any_(bindparam(name, values, type_=ARRAY(String)))
 
 
 async def keep_program_version(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -79,7 +74,7 @@ async def references(session: AsyncSession, id_numbers: list[str], card_numbers:
     by_import = {v: k for k, v in latest.items()}
     if by_import:
         rows = (await session.execute(select(R).where(R.c.import_id.in_(list(by_import)),
-                                                      R.c.id_number == _array("ids", id_numbers)))).mappings().all()
+                                                      among(R.c.id_number, id_numbers)))).mappings().all()
         for r in rows:
             kind = by_import[r["import_id"]]
             if kind == "household":
@@ -91,7 +86,7 @@ async def references(session: AsyncSession, id_numbers: list[str], card_numbers:
             elif kind == "village_officials":
                 refs.officials[r["id_number"]] = f"{r['village'] or ''} {r['status'] or ''}".strip()
     cards = (await session.execute(select(tables.card_refs).where(
-        tables.card_refs.c.card_number == _array("cards", card_numbers)))).mappings().all()
+        among(tables.card_refs.c.card_number, card_numbers)))).mappings().all()
     refs.cards = {c["card_number"]: dict(c) for c in cards}
     return refs
 
@@ -110,7 +105,7 @@ async def card_holders(session: AsyncSession, period: str, pairs: list[tuple[str
     await session.execute(pg_insert(cc).on_conflict_do_nothing(), [
         {"period": period, "card_number": card, "id_number": person} for card, person in pairs])
     rows = await session.execute(select(cc.c.card_number, cc.c.id_number).where(
-        cc.c.period == period, cc.c.card_number == _array("cards", [card for card, _ in pairs])))
+        cc.c.period == period, among(cc.c.card_number, [card for card, _ in pairs])))
     return {r.card_number: r.id_number for r in rows}
 
 
@@ -118,8 +113,8 @@ async def release_claims(session: AsyncSession, item_ids: list[str]) -> None:
     """A row people rejected may come back corrected in a later batch: its claims no longer count."""
     if not item_ids:
         return
-    bodies = (await session.execute(select(IT.c.body).where(IT.c.item_id.in_(item_ids)))).scalars().all()
-    await session.execute(delete(tables.claims).where(tables.claims.c.item_id.in_(item_ids)))
+    bodies = (await session.execute(select(IT.c.body).where(among(IT.c.item_id, item_ids)))).scalars().all()
+    await session.execute(delete(tables.claims).where(among(tables.claims.c.item_id, item_ids)))
     for body in bodies:
         await session.execute(delete(tables.card_claims).where(
             tables.card_claims.c.card_number == body["card_number"],

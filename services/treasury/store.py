@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.treasury import tables
 from services.treasury.domain import ORDER_FLOW, OrderStatus, allocate, give_back
+from shared.db import among
 from shared.events.payloads import Item
 
 Q, OQ, ORD, OI, CLEARED = tables.quotas, tables.order_quota, tables.orders, tables.order_items, tables.cleared_items
@@ -82,7 +83,7 @@ async def cleared_batch(session: AsyncSession, batch_id: str) -> list[Item]:
 
 
 async def cleared_items(session: AsyncSession, item_ids: list[str]) -> list[Item]:
-    return await _cleared(session, CLEARED.c.item_id.in_(item_ids))
+    return await _cleared(session, among(CLEARED.c.item_id, item_ids))
 
 
 async def intake(session: AsyncSession, batch_id: str) -> dict[str, Any]:
@@ -120,7 +121,7 @@ async def returned_not_reissued(session: AsyncSession, order_id: str) -> list[st
 
 
 async def mark_reissued(session: AsyncSession, order_id: str, item_ids: list[str]) -> None:
-    await session.execute(update(OI).where(OI.c.order_id == order_id, OI.c.item_id.in_(item_ids))
+    await session.execute(update(OI).where(OI.c.order_id == order_id, among(OI.c.item_id, item_ids))
                           .values(reissued_at=func.now()))
 
 

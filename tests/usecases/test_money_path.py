@@ -138,3 +138,13 @@ async def test_the_bank_credits_a_line_once_and_repeats_its_first_answer(bank_sv
                                                                                    frozen.item_id: "FROZEN"}
     totals = await bank_svc.run(bank.integrity, FINANCE)
     assert (totals["credited_items"], totals["duplicated_items"], totals["balances_match"]) == (1, 0, True)
+
+
+async def test_a_registry_read_of_more_numbers_than_a_statement_may_carry(banking_svc: ServiceUnderTest) -> None:
+    """asyncpg refuses more than 32,767 parameters: a county's whole card list is one array parameter."""
+    from services.banking import store
+
+    numbers = [f"{n:019d}" for n in range(40_000)]
+    async with banking_svc.db.transaction() as s:
+        assert await store.cards_by_number(s, numbers) == {}
+        assert await store.active_cards_of(s, numbers) == {}
