@@ -207,11 +207,13 @@ def submit(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], p
 
 def wait_paid(c: CountyClient, batches: list[dict[str, Any]], timeout: float,
               progress: Callable[[str], None]) -> None:
-    """Poll until every batch's paid roster is published (公示), showing progress."""
+    """Poll until every batch's paid roster is published (公示) and every service has caught up: treasury
+    has settled every item it ordered, supervision's ledger has them all. Services consume on their own,
+    so one may be behind another for a while; the checks are read only once all are quiet."""
     wanted = {b["batch_id"] for b in batches}
     total = sum(b["accepted_rows"] for b in batches)
     deadline = time.monotonic() + timeout
-    grace = time.monotonic() + 15
+    catch_up = time.monotonic() + 120
     while True:
         windows = {w["batch_id"]: w for w in c.call("GET", "disclosure", "/public/rosters")}
         done = [b for b in wanted if windows.get(b, {}).get("状态") == "已发放公示"]
@@ -221,12 +223,15 @@ def wait_paid(c: CountyClient, batches: list[dict[str, Any]], timeout: float,
         progress(f"items {total}: declared {stage['declared']} · approved {stage['approved']} · "
                  f"cleared {stage['cleared']} · ordered {stage['ordered']} · credited {stage['credited']} · "
                  f"failed {stage['failed']} · rosters published {len(done)}/{len(wanted)}")
-        settled = (stage["declared"] == total and stage["ordered"] == stage["cleared"]
-                   and stage["credited"] + stage["failed"] == stage["ordered"])
-        if len(done) == len(wanted) and (settled or time.monotonic() > grace):
-            return
         if len(done) < len(wanted):
-            grace = time.monotonic() + 15  # supervision consumes on its own; give it time to catch up
+            catch_up = time.monotonic() + 120
+        else:
+            orders = [o for o in c.call("GET", "treasury", "/orders", Role.FINANCE) if o["batch_id"] in wanted]
+            treasury_settled = all(o["settled_count"] == o["item_count"] for o in orders if o["status"] != "held")
+            supervision_settled = (stage["declared"] == total and stage["ordered"] == stage["cleared"]
+                                   and stage["credited"] + stage["failed"] == stage["ordered"])
+            if (treasury_settled and supervision_settled) or time.monotonic() > catch_up:
+                return  # past catch_up the checks report whoever is still behind
         if time.monotonic() > deadline:
             raise TimeoutError(f"payroll not finished after {timeout}s: {len(done)}/{len(wanted)} rosters")
         time.sleep(0.5)
