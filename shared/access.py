@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import Request
+from fastapi.routing import APIRoute
 from pydantic import Field
 
 from shared.auth import Principal, Role, current_principal
@@ -104,8 +105,6 @@ class RouteAccess:
 
 def declared(service: str, routers: Any) -> list[RouteAccess]:
     """Every route of a service with the access it declares (None for a public route)."""
-    from fastapi.routing import APIRoute
-
     out = []
     for router in routers:
         for route in router.routes:

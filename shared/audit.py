@@ -14,7 +14,9 @@ import argparse
 import asyncio
 import datetime as dt
 import hashlib
+import importlib
 import json
+import os
 import sys
 import zlib
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.auth import Principal
+from shared.db import Database
 
 GENESIS = "0" * 64
 _LOCK = zlib.crc32(b"audit_log")
@@ -140,11 +143,6 @@ async def read(session: AsyncSession, table: Table, actor: str | None, action: s
 
 def main() -> int:
     """python -m shared.audit verify SERVICE [--url URL]: check a service's audit chain."""
-    import importlib
-    import os
-
-    from shared.db import Database
-
     parser = argparse.ArgumentParser(description=main.__doc__)
     parser.add_argument("action", choices=["verify"])
     parser.add_argument("service")
@@ -176,11 +174,9 @@ if __name__ == "__main__":
 
 def upgrade_to_chain(op: Any) -> None:
     """The migration step every audited service runs (its own Alembic ``op``): chain columns, append-only."""
-    import sqlalchemy as sa
-
-    op.add_column("audit_log", sa.Column("seq", sa.BigInteger(), nullable=True))
-    op.add_column("audit_log", sa.Column("prev_hash", sa.String(length=64), nullable=True))
-    op.add_column("audit_log", sa.Column("hash", sa.String(length=64), nullable=True))
+    op.add_column("audit_log", Column("seq", BigInteger(), nullable=True))
+    op.add_column("audit_log", Column("prev_hash", String(length=64), nullable=True))
+    op.add_column("audit_log", Column("hash", String(length=64), nullable=True))
     op.create_unique_constraint(op.f("uq_audit_log_seq"), "audit_log", ["seq"])
     for statement in APPEND_ONLY_SQL:
         op.execute(statement)
