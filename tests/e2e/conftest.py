@@ -16,6 +16,7 @@ from deploy.stack import ServiceProcesses
 
 PORT_OFFSET = 100  # beside a running `make run`
 PEOPLE = 1200      # about 1,600 declared items
+STACK_FAILURE_RATE = 0.01  # the bank fails this share of credits at random
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +24,8 @@ def stack(infra: tuple[dict[str, str], str]) -> Iterator[ServiceProcesses]:
     procs = ServiceProcesses(env=infra[0] | {"YKT_OUTBOX_REPEAT": "3"}, port_offset=PORT_OFFSET, extra_env={
         "disclosure": {"YKT_DISCLOSURE_PUBLICITY_SECONDS": "0"},
         "banking": {"YKT_BANKING_RESEND_AFTER_SECONDS": "3"},
-        "bank_simulator": {"YKT_BANK_SIMULATOR_FAILURE_RATE": "0.01", "YKT_BANK_SIMULATOR_AMBIGUOUS_RATE": "0.05"}})
+        "bank_simulator": {"YKT_BANK_SIMULATOR_FAILURE_RATE": str(STACK_FAILURE_RATE),
+                           "YKT_BANK_SIMULATOR_AMBIGUOUS_RATE": "0.05"}})
     try:
         procs.start(timeout=120)
         yield procs
