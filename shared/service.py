@@ -37,7 +37,7 @@ from shared.messaging.context import Runtime
 from shared.messaging.relay import OutboxRelay
 from shared.registry import SERVICES
 from shared.settings import ServiceSettings
-from shared.web import map_database_refusals, map_domain_errors, refuse_bad_text
+from shared.web import map_database_refusals, map_domain_errors, refuse_bad_text, serve_docs_offline
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             await relay.stop()
             await db.dispose()
 
-    app = FastAPI(title=title, lifespan=lifespan, version="1.0.0")
+    app = FastAPI(title=title, lifespan=lifespan, version="1.0.0", docs_url=None, redoc_url=None)
+    serve_docs_offline(app, title)
     app.state.settings = settings
     app.state.runtime = runtime
 
