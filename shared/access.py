@@ -63,7 +63,6 @@ class Access:
 
     roles: frozenset[Role]
     scoped_by: Mapping[Role, str] = field(default_factory=dict)
-    note: str = ""
 
     def __call__(self, request: Request) -> Viewer:
         who = current_principal(request)
@@ -76,14 +75,14 @@ class Access:
         return Viewer(**who.model_dump(), scoped_by=dict(self.scoped_by))
 
 
-def allow(*roles: Role, scoped: tuple[Role, ...] | dict[Role, str] = (), note: str = "") -> Access:
+def allow(*roles: Role, scoped: tuple[Role, ...] | dict[Role, str] = ()) -> Access:
     """``allow(FINANCE, TOWNSHIP, scoped=(TOWNSHIP,))``: a township sees only resources of its own
     township (``township_code``); give a dict to match on another field."""
     fields = scoped if isinstance(scoped, dict) else {r: SCOPE_FIELD[r] for r in scoped}
     unknown = set(fields) - set(roles)
     if unknown:
         raise ValueError(f"scoped roles {unknown} are not among the allowed roles")
-    return Access(frozenset(roles), fields, note)
+    return Access(frozenset(roles), fields)
 
 
 def viewer(principal: Principal, scoped: tuple[Role, ...] = ()) -> Viewer:

@@ -19,7 +19,7 @@ from shared.inputs import Code, DivisionCode, Name
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["declaration"])
-DECLARERS = allow(Role.TOWNSHIP, Role.DEPARTMENT, note="a township for itself, a department for its programs")
+DECLARERS = allow(Role.TOWNSHIP, Role.DEPARTMENT)  # the use case: a township for itself, a department its programs
 # full ID and card numbers: the declaring township or department, and the finance bureau and auditors
 READERS = allow(Role.TOWNSHIP, Role.DEPARTMENT, Role.FINANCE, Role.AUDITOR, scoped=(Role.TOWNSHIP, Role.DEPARTMENT))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -131,13 +131,12 @@ async def mark_checked(session: AsyncSession, batch_id: str, ref_versions: dict[
         status=BatchStatus.TOWNSHIP_REVIEW, ref_versions=ref_versions))
 
 
-async def batch_for_decision(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
-    row = (await session.execute(select(B).where(B.c.batch_id == batch_id).with_for_update())).mappings().first()
-    return dict(row) if row else None
 
 
-async def batch(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
-    row = (await session.execute(select(B).where(B.c.batch_id == batch_id))).mappings().first()
+async def batch(session: AsyncSession, batch_id: str, lock: bool = False) -> dict[str, Any] | None:
+    """A batch in review; ``lock``: held until the deciding transaction ends (no two decisions at once)."""
+    q = select(B).where(B.c.batch_id == batch_id)
+    row = (await session.execute(q.with_for_update() if lock else q)).mappings().first()
     return dict(row) if row else None
 
 

@@ -26,7 +26,7 @@ from shared.messaging.chunks import build, fen
 async def _batch(ctx: Ctx, who: Viewer, batch_id: str, target: BatchStatus) -> dict[str, Any]:
     """The batch, locked, if the person may see it and it may move to ``target``; never decided twice
     by one person, never by the person who declared it (maker-checker)."""
-    b = dict(who.check(await store.batch_for_decision(ctx.session, batch_id), f"batch {batch_id} in review"))
+    b = dict(who.check(await store.batch(ctx.session, batch_id, lock=True), f"batch {batch_id} in review"))
     BATCH_FLOW.check(b["status"], target, f"batch {batch_id}")
     if who.sub == b["declared_by"]:
         raise Forbidden(f"{who.sub} declared batch {batch_id} and may not also decide on it (maker-checker)")
