@@ -9,6 +9,12 @@ STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "Java 17+ is needed for Kafka (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	@command -v mvn >/dev/null || { echo "Maven is needed to fetch Kafka's jars (apt-get install maven)"; exit 1; }
+	@dpkg -s chromium fonts-noto-cjk >/dev/null 2>&1 || { \
+	  echo "installing Debian's Chromium and CJK fonts for the browser tests"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-noto-cjk >/dev/null || { \
+	    $$SUDO apt-get update -q >/dev/null && \
+	    DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-noto-cjk >/dev/null; }; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e ".[dev]"
@@ -39,7 +45,7 @@ e2e: install
 	$(PY) -m pytest -q tests/e2e
 
 bench: install  ## a county-sized payroll end to end (YKT_BENCH_PEOPLE, default 100000), timed
-	$(PY) -m deploy.run --no-serve --people $${YKT_BENCH_PEOPLE:-100000}
+	$(PY) -m deploy.run --no-serve --publicity-seconds 0 --people $${YKT_BENCH_PEOPLE:-100000}
 
 faults: install  ## 100,000 people while money-path services are SIGKILLed 60 times and Kafka restarts once
 	$(PY) -m deploy.faults --people $${YKT_FAULT_PEOPLE:-100000} --kills $${YKT_FAULT_KILLS:-60}

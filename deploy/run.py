@@ -22,19 +22,23 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=int(os.environ.get("YKT_DEMO_PEOPLE", "5000")))
     parser.add_argument("--no-serve", action="store_true", help="stop after the payroll")
     parser.add_argument("--keep-data", action="store_true", help="keep the previous run's data")
+    parser.add_argument("--publicity-seconds", type=int,
+                        default=int(os.environ.get("YKT_DEMO_PUBLICITY_SECONDS", "10")),
+                        help="公示期 of the demo (0: cleared at once, no objections)")
     args = parser.parse_args()
     t0 = time.monotonic()
     print("starting Kafka (KRaft) and PostgreSQL ...", flush=True)
     infra = Infra().start(fresh=not args.keep_data)
     stack = ServiceProcesses(env=infra.env(), extra_env={
-        "disclosure": {"YKT_DISCLOSURE_PUBLICITY_SECONDS": "0"},
+        "disclosure": {"YKT_DISCLOSURE_PUBLICITY_SECONDS": str(args.publicity_seconds)},
         "bank_simulator": {"YKT_BANK_SIMULATOR_FAILURE_RATE": "0.01"}})
     try:
         print(f"infrastructure up in {time.monotonic() - t0:.1f}s; starting {len(PORTS)} services ...", flush=True)
         stack.start()
         print(f"all services healthy after {time.monotonic() - t0:.1f}s", flush=True)
         client = CountyClient()
-        result = run_payroll(client, args.people, progress=lambda m: print("  " + m, flush=True))
+        result = run_payroll(client, args.people, progress=lambda m: print("  " + m, flush=True),
+                             objections=args.publicity_seconds > 0)
         names = {p.code: p.name for p in programs(int(result.period[:4]))}
         print(f"\npayroll {result.period}: {len(result.batches)} batches, {result.row_errors} rows refused at "
               f"declaration, done in {result.seconds:.1f}s (planted: {result.planted})\n")
@@ -45,8 +49,12 @@ def main() -> int:
         for name in PORTS:
             print(f"  {name:<15} {stack.url(name)}/docs   (AsyncAPI: {stack.url(name)}/asyncapi.json)")
         first = result.batches[0]["batch_id"]
-        print(f"  public roster  {stack.url('disclosure')}/public/rosters/{first}/page")
-        print(f"  public catalog {stack.url('catalog')}/public/programs")
+        print(f"  public portal  {stack.url('disclosure')}/   (公开平台: catalog, rosters, personal and village query)")
+        print(f"  a roster       {stack.url('disclosure')}/rosters/{first}")
+        print(f"  case lookup    {stack.url('complaint')}/cases/lookup")
+        if result.objections:
+            for case in result.objections.cases:
+                print(f"    objection {case['complaint_id']} (code {case['code']}): {case['outcome']}")
         print("  a token: YKT_ENV=development .venv/bin/python -m shared.auth --role finance --sub chief")
         if not result.ok:
             print("\nSOME TOTALS DO NOT MATCH (see above)")

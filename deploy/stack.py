@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -17,6 +18,7 @@ from deploy.paths import REPO, state_dir
 # a stack started here (make run, bench, faults, the tests) is a development stack: local passwords and
 # the development token secret; anything else sets YKT_ENV and a real YKT_JWT_SECRET
 os.environ.setdefault("YKT_ENV", "development")
+from shared.portal import PORTAL_SERVICES
 from shared.registry import PORTS
 
 
@@ -33,7 +35,8 @@ class ServiceProcesses:
     def start_one(self, name: str) -> None:
         logs = state_dir() / "logs"
         logs.mkdir(exist_ok=True)
-        env = os.environ | self.env | {f"YKT_{name.upper()}_HTTP_PORT": str(PORTS[name] + self.port_offset)}
+        env = os.environ | self.env | {f"YKT_{name.upper()}_HTTP_PORT": str(PORTS[name] + self.port_offset),
+                                       "YKT_PUBLIC_URLS": json.dumps({n: self.url(n) for n in PORTAL_SERVICES})}
         env |= self.extra_env.get(name, {})
         log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
         self.procs[name] = subprocess.Popen([sys.executable, "-m", "services", name], cwd=REPO, env=env,

@@ -42,3 +42,9 @@ class Forbidden(DomainError):
 
 class Unauthorized(DomainError):
     status = 401
+
+
+class TooMany(DomainError):
+    """Too many requests from one client (a rate limit)."""
+
+    status = 429

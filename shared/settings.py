@@ -25,6 +25,9 @@ class CommonSettings(BaseSettings):
     log_json: bool = False
     # items per chunk of every batch, order and instruction event (the one chunk size of the project)
     chunk_size: int = Field(default=1000, ge=1, le=10_000)
+    # where a browser reaches each service's public pages (links between the portal's services);
+    # JSON, e.g. {"disclosure": "https://gongkai.example.gov.cn"}; default http://127.0.0.1:<port>
+    public_urls: dict[str, str] = Field(default_factory=dict)
     # fault injection for tests: publish every event this many times (consumers must not care)
     outbox_repeat: int = 1
 

@@ -19,6 +19,7 @@ import httpx
 
 from deploy.demo.client import CountyClient
 from deploy.demo.county import BANKS, TOWNSHIPS, Program, Resident, programs, residents
+from deploy.demo.publicity import Objections, object_and_decide
 from shared.auth import Role
 from shared.ids import age_on, id_check_char
 
@@ -43,6 +44,7 @@ class PayrollResult:
     checks: list[Check]
     seconds: float
     planted: dict[str, int] = field(default_factory=dict)
+    objections: Objections | None = None
 
     @property
     def ok(self) -> bool:
@@ -216,10 +218,10 @@ def wait_paid(c: CountyClient, batches: list[dict[str, Any]], timeout: float,
     catch_up = time.monotonic() + 120
     while True:
         windows = {w["batch_id"]: w for w in c.call("GET", "disclosure", "/public/rosters")}
-        done = [b for b in wanted if windows.get(b, {}).get("状态") == "已发放公示"]
+        done = [b for b in wanted if windows.get(b, {}).get("状态") == "已发放"]
         ledger = c.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"})["rows"]
-        stage = {s: sum(r[s]["items"] for r in ledger) for s in ("declared", "approved", "cleared", "ordered",
-                                                                 "credited", "failed")}
+        stage = {s: sum(r[s]["items"] for r in ledger) for s in ("declared", "approved", "withdrawn", "cleared",
+                                                                 "ordered", "credited", "failed")}
         progress(f"items {total}: declared {stage['declared']} · approved {stage['approved']} · "
                  f"cleared {stage['cleared']} · ordered {stage['ordered']} · credited {stage['credited']} · "
                  f"failed {stage['failed']} · rosters published {len(done)}/{len(wanted)}")
@@ -229,6 +231,7 @@ def wait_paid(c: CountyClient, batches: list[dict[str, Any]], timeout: float,
             orders = [o for o in c.call("GET", "treasury", "/orders", Role.FINANCE) if o["batch_id"] in wanted]
             treasury_settled = all(o["settled_count"] == o["item_count"] for o in orders if o["status"] != "held")
             supervision_settled = (stage["declared"] == total and stage["ordered"] == stage["cleared"]
+                                   and stage["cleared"] + stage["withdrawn"] == stage["approved"]
                                    and stage["credited"] + stage["failed"] == stage["ordered"])
             if (treasury_settled and supervision_settled) or time.monotonic() > catch_up:
                 return  # past catch_up the checks report whoever is still behind
@@ -241,9 +244,10 @@ def verify(c: CountyClient, batches: list[dict[str, Any]], ledger: dict[str, Any
     """Totals must match to the fen at every hop, each read from the service that owns them."""
     ids = {b["batch_id"] for b in batches}
     s = {st: (sum(r[st]["items"] for r in ledger["rows"]), sum(r[st]["fen"] for r in ledger["rows"]))
-         for st in ("declared", "approved", "rejected", "cleared", "ordered", "credited", "failed")}
+         for st in ("declared", "approved", "rejected", "withdrawn", "cleared", "ordered", "credited", "failed")}
     accepted = (sum(b["accepted_rows"] for b in batches), sum(b["amount_fen"] for b in batches))
-    orders = [o for o in c.call("GET", "treasury", "/orders", Role.FINANCE) if o["batch_id"] in ids]
+    # a supplement (BATCH-R1: entries released after their window closed) belongs to its batch
+    orders = [o for o in c.call("GET", "treasury", "/orders", Role.FINANCE) if o["batch_id"].split("-R")[0] in ids]
     ordered = (sum(o["item_count"] for o in orders), sum(o["amount_fen"] for o in orders))
     t_credit = (sum(o["credited_count"] for o in orders), sum(o["credited_fen"] for o in orders))
     t_return = (sum(o["returned_count"] for o in orders), sum(o["returned_fen"] for o in orders))
@@ -252,14 +256,16 @@ def verify(c: CountyClient, batches: list[dict[str, Any]], ledger: dict[str, Any
     bank_credit = (sum(r["count"] for r in bank if r["outcome"] == "credited"),
                    sum(r["fen"] for r in bank if r["outcome"] == "credited"))
     windows = [w for w in c.call("GET", "disclosure", "/public/rosters") if w["batch_id"] in ids]
-    pub_paid = (sum(w["已发放人数"] for w in windows),
-                sum(int(w["已发放金额(元)"].replace(",", "").replace(".", "")) for w in windows))
+    pub_paid = (sum(w["已发放人数"] for w in windows), sum(_fen(w["已发放金额(元)"]) for w in windows))
+    pub_withdrawn = (sum(w["撤销人数"] for w in windows), sum(_fen(w["撤销金额(元)"]) for w in windows))
     integrity = c.call("GET", "bank_simulator", "/admin/integrity", Role.FINANCE)
     add = lambda a, b: (a[0] + b[0], a[1] + b[1])  # noqa: E731
     return [
         Check("declaration accepted = supervision declared", accepted, s["declared"]),
         Check("declared = approved + rejected (review)", s["declared"], add(s["approved"], s["rejected"])),
-        Check("approved = cleared after publicity (disclosure)", s["approved"], s["cleared"]),
+        Check("approved = cleared + withdrawn after publicity (disclosure)", s["approved"],
+              add(s["cleared"], s["withdrawn"])),
+        Check("withdrawn on objections (disclosure) = supervision withdrawn", pub_withdrawn, s["withdrawn"]),
         Check("cleared = ordered by treasury", s["cleared"], ordered),
         Check("treasury ordered = supervision ordered", ordered, s["ordered"]),
         Check("ordered = credited + returned (treasury)", ordered, add(t_credit, t_return)),
@@ -273,6 +279,10 @@ def verify(c: CountyClient, batches: list[dict[str, Any]], ledger: dict[str, Any
               (integrity["credited_items"], integrity["credited_fen"]),
               (integrity["credited_items"], integrity["balance_fen"])),
     ]
+
+
+def _fen(yuan: str) -> int:
+    return int(yuan.replace(",", "").replace(".", ""))
 
 
 def prepare(c: CountyClient, people: list[Resident], progs: list[Program], today: dt.date,
@@ -294,7 +304,9 @@ def declare(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], 
 
 
 def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], None] = print,
-                timeout: float = 300, seed_value: int = 632523) -> PayrollResult:
+                timeout: float = 300, seed_value: int = 632523, objections: bool = False) -> PayrollResult:
+    """One month end to end; with ``objections`` (a publicity window of a few seconds or more) two entries of
+    one roster are objected to during publicity and decided after it: one upheld, one not."""
     rng = random.Random(seed_value)
     today = dt.date.today()
     period = f"{today:%Y-%m}"
@@ -305,8 +317,10 @@ def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], No
     start = time.monotonic()
     progress(f"submitting {sum(len(r) for r in rows.values())} declared rows in {len(rows)} batches for {period}")
     batches, row_errors = declare(c, rows, period, progs, timeout, progress)
+    objected = object_and_decide(c, batches, {p.code: p.department_code for p in progs}, progress) \
+        if objections else None
     wait_paid(c, batches, timeout, progress)
     seconds = time.monotonic() - start
     ledger = c.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"})
     checks = verify(c, batches, ledger)
-    return PayrollResult(period, batches, row_errors, ledger, checks, seconds, planted)
+    return PayrollResult(period, batches, row_errors, ledger, checks, seconds, planted, objected)

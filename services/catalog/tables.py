@@ -30,6 +30,8 @@ programs = Table(
     Column("legal_basis", Text, nullable=False),
     Column("target_group", Text, nullable=False),
     Column("frequency", String(12), nullable=False),
+    Column("how_to_apply", Text, nullable=True),     # 申请方式: shown on the public catalog
+    Column("publicity_days", Integer, nullable=True),  # 公示期; empty: disclosure's default
     Column("retired_from", Date, nullable=True),
     Column("created_by", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),

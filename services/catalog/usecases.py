@@ -41,6 +41,9 @@ class ProgramIn(VersionIn):
     legal_basis: Text2000 = Field(min_length=2, description="政策依据")
     target_group: Text2000 = Field(min_length=2, description="补贴对象")
     frequency: Literal["monthly", "quarterly", "yearly", "once"] = "monthly"
+    how_to_apply: Text2000 | None = Field(default=None, description="申请方式: where and how people apply")
+    publicity_days: int | None = Field(default=None, ge=1, le=30,
+                                       description="公示期 in days before payment (default: the county's, 5 days)")
 
 
 class RetireIn(BaseModel):
@@ -62,7 +65,9 @@ async def _publish(ctx: Ctx, code: str, number: int) -> None:
         program_code=code, version=number, name=p["name"], department_code=p["department_code"],
         standard_fen=v["standard_fen"], unit=v["unit"], effective_from=v["effective_from"],
         retired_from=p["retired_from"], cap_quantity=v["cap_quantity"], min_age=v["min_age"],
-        means_tested=v["means_tested"]))
+        means_tested=v["means_tested"], department_name=DEPARTMENTS.get(p["department_code"]),
+        legal_basis=p["legal_basis"], target_group=p["target_group"], frequency=FREQUENCIES[p["frequency"]],
+        how_to_apply=p["how_to_apply"], publicity_days=p["publicity_days"]))
 
 
 async def _add_version(ctx: Ctx, who: Principal, code: str, number: int, body: VersionIn) -> None:
@@ -80,7 +85,7 @@ async def create_program(ctx: Ctx, who: Principal, body: ProgramIn) -> dict[str,
     await store.add_program(ctx.session, {
         "code": body.code, "name": body.name, "department_code": body.department_code,
         "legal_basis": body.legal_basis, "target_group": body.target_group, "frequency": body.frequency,
-        "created_by": who.sub})
+        "how_to_apply": body.how_to_apply, "publicity_days": body.publicity_days, "created_by": who.sub})
     await _add_version(ctx, who, body.code, 1, body)
     await record(ctx.session, tables.audit, who, "program.create", body.code, detail=body.model_dump(mode="json"))
     await _publish(ctx, body.code, 1)
@@ -134,6 +139,7 @@ async def public_programs(ctx: Ctx, day: dt.date) -> list[dict[str, Any]]:
         out.append({"项目编码": r["code"], "项目名称": r["name"], "主管部门": DEPARTMENTS.get(r["department_code"]),
                     "政策依据": r["legal_basis"], "补贴对象": r["target_group"],
                     "补贴标准(元)": fen_to_yuan(r["standard_fen"]), "单位": UNITS[r["unit"]],
-                    "发放频次": FREQUENCIES[r["frequency"]], "资金来源": shares, "版本": r["version"],
+                    "发放频次": FREQUENCIES[r["frequency"]], "资金来源": shares,
+                    "申请方式": r["how_to_apply"], "版本": r["version"],
                     "执行日期": r["effective_from"].isoformat()})
     return out

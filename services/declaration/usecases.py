@@ -17,7 +17,7 @@ from shared.audit import record
 from shared.auth import Principal, Role
 from shared.errors import Invalid
 from shared.events.envelope import Envelope
-from shared.events.payloads import BatchSubmitted, Item, ItemsReviewed, ProgramPublished
+from shared.events.payloads import BatchSubmitted, Item, ItemsReviewed, ProgramPublished, TownshipRegistered
 from shared.messaging.chunks import item_chunks
 from shared.messaging.context import HandlerContext
 from shared.periods import period_start
@@ -182,4 +182,6 @@ async def put_township(ctx: Ctx, who: Principal, code: str, name: str, villages:
     unique = sorted(set(villages))
     await store.replace_township(ctx.session, code, name, unique)
     await record(ctx.session, tables.audit, who, "township.put", code, detail={"name": name, "villages": villages})
+    ctx.correlate(code)
+    await ctx.emit(TownshipRegistered(township_code=code, name=name, villages=tuple(unique)))
     return {"code": code, "name": name, "villages": len(unique)}

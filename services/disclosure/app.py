@@ -1,20 +1,36 @@
 from fastapi import FastAPI
 
-from services.disclosure import api, tables, usecases
+from services.disclosure import api, pages, tables
 from services.disclosure.settings import Settings
-from shared.events.payloads import ItemsCleared, ItemsReviewed, PaymentSettled, RosterPublished
+from services.disclosure.usecases import objections, public, windows
+from shared.events.payloads import (
+    CaseResolved,
+    ComplaintFiled,
+    ItemsCleared,
+    ItemsReviewed,
+    ItemsWithdrawn,
+    ObjectionFiled,
+    PaymentSettled,
+    ProgramPublished,
+    RosterPublished,
+    TownshipRegistered,
+)
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
     settings=Settings, metadata=tables.metadata, outbox=tables.outbox, inbox=tables.inbox,
-    routers=[api.router],
+    routers=[api.router, pages.router],
     subscriptions=[
-        Subscription(ItemsReviewed, usecases.on_items_reviewed),
-        Subscription(PaymentSettled, usecases.on_payment_settled),
+        Subscription(ItemsReviewed, windows.on_items_reviewed),
+        Subscription(PaymentSettled, windows.on_payment_settled),
+        Subscription(ProgramPublished, public.on_program_published),
+        Subscription(TownshipRegistered, public.on_township_registered),
+        Subscription(ComplaintFiled, objections.on_complaint_filed),
+        Subscription(CaseResolved, objections.on_case_resolved),
     ],
-    background=[usecases.close_due_windows],
-    publishes=[ItemsCleared, RosterPublished],
+    background=[windows.close_due_windows],
+    publishes=[ItemsCleared, RosterPublished, ObjectionFiled, ItemsWithdrawn],
 )
 
 

@@ -32,3 +32,9 @@ async def batch_status(batch_id: str, rt: RuntimeDep, who: Viewer = Depends(LEDG
 async def alerts(rt: RuntimeDep, who: Viewer = Depends(allow(Role.FINANCE, Role.AUDITOR))) -> list[dict[str, Any]]:
     """Dead-lettered messages and mismatches that need a person's attention."""
     return await rt.run(usecases.alerts, who)
+
+
+@router.get("/problems")
+async def problems(rt: RuntimeDep, who: Viewer = Depends(LEDGER)) -> list[dict[str, Any]]:
+    """问题清单: upheld complaints about money already paid, to rectify and recover."""
+    return await rt.run(usecases.problems, who)

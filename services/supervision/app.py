@@ -6,9 +6,11 @@ from shared.events.envelope import DeadLettered
 from shared.events.payloads import (
     AlertRaised,
     BatchSubmitted,
+    CaseResolved,
     ComplaintFiled,
     ItemsCleared,
     ItemsReviewed,
+    ItemsWithdrawn,
     PaymentCompleted,
     PaymentOrdered,
     PaymentSettled,
@@ -31,6 +33,8 @@ SPEC = ServiceSpec(
         Subscription(ComplaintFiled, usecases.on_complaint_filed),
         Subscription(DeadLettered, usecases.on_dead_lettered),
         Subscription(AlertRaised, usecases.on_alert_raised),
+        Subscription(ItemsWithdrawn, usecases.on_items_withdrawn),
+        Subscription(CaseResolved, usecases.on_case_resolved),
     ],
 )
 

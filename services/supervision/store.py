@@ -17,6 +17,7 @@ STAGES = {
     "declared": "declared",
     "approved": "review = 'approved'",
     "rejected": "review = 'rejected'",
+    "withdrawn": "withdrawn",
     "cleared": "cleared",
     "ordered": "ordered",
     "credited": "outcome = 'credited'",
@@ -91,4 +92,38 @@ async def orders(session: AsyncSession, batch_id: str) -> list[dict[str, Any]]:
 
 async def alerts(session: AsyncSession, limit: int = 500) -> list[dict[str, Any]]:
     rows = (await session.execute(text("SELECT * FROM alerts ORDER BY raised_at DESC LIMIT :n"), {"n": limit}))
+    return [dict(r) for r in rows.mappings()]
+
+
+async def keep_roster(session: AsyncSession, values: dict[str, Any]) -> None:
+    """The newest publication of a batch's paid roster (a re-issue or a released line publishes it again)."""
+    stmt = insert(tables.rosters).values(**values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["batch_id"], set_={
+        c: stmt.excluded[c] for c in values if c != "batch_id"}))
+
+
+async def set_complaint_outcome(session: AsyncSession, complaint_id: str, outcome: str) -> None:
+    await session.execute(text("UPDATE complaints SET outcome = :o WHERE complaint_id = :c"),
+                          {"o": outcome, "c": complaint_id})
+
+
+async def credited_items(session: AsyncSession, item_id: str | None, id_number: str | None,
+                         program_code: str | None) -> list[dict[str, Any]]:
+    """Ledger rows credited to the person: the item named, or the person's items in the program."""
+    if item_id:
+        where, params = "item_id = :item", {"item": item_id}
+    elif id_number and program_code:
+        where, params = "id_number = :id AND program_code = :prog", {"id": id_number, "prog": program_code}
+    else:
+        return []
+    rows = await session.execute(text(f"SELECT * FROM ledger WHERE {where} AND outcome = 'credited'"), params)
+    return [dict(r) for r in rows.mappings()]
+
+
+async def problems(session: AsyncSession, department: str | None, township: str | None,
+                   limit: int = 1000) -> list[dict[str, Any]]:
+    rows = await session.execute(text(
+        "SELECT * FROM problems WHERE (CAST(:dept AS text) IS NULL OR department_code = :dept) "
+        "AND (CAST(:town AS text) IS NULL OR township_code = :town) ORDER BY raised_at DESC LIMIT :n"),
+        {"dept": department, "town": township, "n": limit})
     return [dict(r) for r in rows.mappings()]

@@ -22,6 +22,7 @@ ledger = Table(
     Column("review", String(10), nullable=True),
     Column("reject_code", String(40), nullable=True),
     Column("cleared", Boolean, nullable=False, server_default="false"),
+    Column("withdrawn", Boolean, nullable=False, server_default="false"),  # an objection upheld in publicity
     Column("ordered", Boolean, nullable=False, server_default="false"),
     Column("outcome", String(10), nullable=True),
     Column("outcome_code", String(40), nullable=True),
@@ -51,6 +52,27 @@ complaints = Table(
     Column("category", String(40), nullable=False),
     Column("program_code", String(40), nullable=True),
     Column("township_code", String(12), nullable=True),
+    Column("channel", String(20), nullable=True),
+    Column("department_code", String(40), nullable=True),
+    Column("outcome", String(20), nullable=True),
+)
+
+# 问题清单: what supervision must follow up (here: upheld complaints about money already paid)
+problems = Table(
+    "problems", metadata,
+    Column("problem_id", String(120), primary_key=True),
+    Column("source", String(20), nullable=False),          # complaint (self-check, spot check ... to come)
+    Column("complaint_id", String(40), nullable=True),
+    Column("item_id", String(60), nullable=True),
+    Column("batch_id", String(40), nullable=True),
+    Column("program_code", String(40), nullable=True),
+    Column("department_code", String(40), nullable=True),
+    Column("township_code", String(12), nullable=True),
+    Column("id_number", String(18), nullable=True),
+    Column("amount_fen", BigInteger, nullable=False, server_default="0"),
+    Column("detail", Text, nullable=False),
+    Column("status", String(20), nullable=False, server_default="open"),
+    Column("raised_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 alerts = Table(

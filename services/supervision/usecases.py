@@ -11,19 +11,24 @@ from shared.events.envelope import DeadLettered, Envelope
 from shared.events.payloads import (
     AlertRaised,
     BatchSubmitted,
+    CaseResolved,
     ComplaintFiled,
     Item,
     ItemsCleared,
     ItemsReviewed,
+    ItemsWithdrawn,
     PaymentCompleted,
     PaymentOrdered,
     PaymentSettled,
     RosterPublished,
 )
+from shared.masking import mask_id
 from shared.messaging.context import HandlerContext
+from shared.money import fen_to_yuan
 
 Ctx = HandlerContext[Settings]
-LABELS = {"declared": "申报", "approved": "审核通过", "rejected": "审核退回", "cleared": "公示无异议",
+LABELS = {"declared": "申报", "approved": "审核通过", "rejected": "审核退回", "withdrawn": "公示异议撤销",
+          "cleared": "公示无异议",
           "ordered": "国库拨付", "credited": "银行入卡", "failed": "发放失败"}
 
 
@@ -77,8 +82,8 @@ async def on_payment_completed(ctx: Ctx, env: Envelope[PaymentCompleted]) -> Non
 
 async def on_roster_published(ctx: Ctx, env: Envelope[RosterPublished]) -> None:
     p = env.payload
-    await store.keep(ctx.session, "rosters", {"batch_id": p.batch_id, "paid_count": p.paid_count,
-                                              "paid_fen": p.paid_fen, "consistent": p.consistent})
+    await store.keep_roster(ctx.session, {"batch_id": p.batch_id, "paid_count": p.paid_count,
+                                          "paid_fen": p.paid_fen, "consistent": p.consistent})
     if not p.consistent:
         await _alert(ctx, f"roster:{p.batch_id}", "roster_mismatch", p.batch_id,
                      "公开与发放不一致: published roster does not match what was paid")
@@ -87,7 +92,39 @@ async def on_roster_published(ctx: Ctx, env: Envelope[RosterPublished]) -> None:
 async def on_complaint_filed(ctx: Ctx, env: Envelope[ComplaintFiled]) -> None:
     p = env.payload
     await store.keep(ctx.session, "complaints", {"complaint_id": p.complaint_id, "category": p.category,
-                                                 "program_code": p.program_code, "township_code": p.township_code})
+                                                 "program_code": p.program_code, "township_code": p.township_code,
+                                                 "channel": p.channel, "department_code": p.department_code})
+
+
+async def on_items_withdrawn(ctx: Ctx, env: Envelope[ItemsWithdrawn]) -> None:
+    """Items taken off a roster because an objection was upheld: approved, never cleared or paid."""
+    p = env.payload
+    head = {"batch_id": p.batch_id, "program_code": p.program_code, "department_code": p.department_code,
+            "township_code": p.township_code, "period": p.period}
+    await store.upsert_items(ctx.session, [_item(head, i, withdrawn=True) for i in p.items], ("withdrawn",))
+
+
+async def on_case_resolved(ctx: Ctx, env: Envelope[CaseResolved]) -> None:
+    """An upheld complaint about money already paid is a problem to rectify and recover (问题清单)."""
+    p = env.payload
+    await store.set_complaint_outcome(ctx.session, p.complaint_id, p.outcome)
+    if p.outcome != "upheld":
+        return
+    for row in await store.credited_items(ctx.session, p.item_id, p.id_number, p.program_code):
+        await store.keep(ctx.session, "problems", {
+            "problem_id": f"complaint:{p.complaint_id}:{row['item_id']}", "source": "complaint",
+            "complaint_id": p.complaint_id, "item_id": row["item_id"], "batch_id": row["batch_id"],
+            "program_code": row["program_code"], "department_code": row["department_code"],
+            "township_code": row["township_code"], "id_number": row["id_number"], "amount_fen": row["amount_fen"],
+            "detail": f"举报查实，款项已发放，需整改并追回: {p.finding[:500]}"})
+
+
+async def problems(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
+    """问题清单 within the caller's scope (ID numbers masked)."""
+    narrowed = who.narrowed()
+    rows = await store.problems(ctx.session, narrowed.get("department_code"), narrowed.get("township_code"))
+    return [r | {"id_number": mask_id(r["id_number"]) if r["id_number"] else None,
+                 "amount_yuan": fen_to_yuan(r["amount_fen"])} for r in rows]
 
 
 async def on_dead_lettered(ctx: Ctx, env: Envelope[DeadLettered]) -> None:

@@ -100,6 +100,13 @@ class ProgramPublished(Event):
     cap_quantity: Decimal | None = None
     min_age: int | None = None
     means_tested: bool = False
+    # what the seed requires to be public (optional: older versions of the topic carry none of them)
+    department_name: str | None = None
+    legal_basis: str | None = None
+    target_group: str | None = None
+    how_to_apply: str | None = None
+    frequency: str | None = None
+    publicity_days: int | None = None  # 公示期 of this program; None: the disclosure service's default
 
     def in_force(self, on: dt.date) -> bool:
         return self.effective_from <= on and (self.retired_from is None or on < self.retired_from)
@@ -336,12 +343,91 @@ class RosterPublished(Event):
 
 
 class ComplaintFiled(Event):
+    """A case was opened (hotline, public form or an objection during publicity) and routed."""
+
     event_type: ClassVar[str] = "complaint.complaint.filed"
     topic: ClassVar[str] = topics.COMPLAINT_FILED
     key_field: ClassVar[str] = "complaint_id"
     complaint_id: str
-    channel: Literal["hotline", "public_form"]
+    channel: Literal["hotline", "public_form", "objection"]
     category: str
     program_code: str | None
     township_code: str | None
     summary: str
+    department_code: str | None = None
+    # the person named (hotline): their unpaid items in the program are held until the case is resolved
+    id_number: str | None = None
+    item_id: str | None = None
+    holds: bool = False
+
+
+class ObjectionFiled(Event):
+    """异议: someone objected to a named entry of a roster under publicity; the entry is held."""
+
+    event_type: ClassVar[str] = "disclosure.objection.filed"
+    topic: ClassVar[str] = topics.OBJECTION_FILED
+    key_field: ClassVar[str] = "complaint_id"
+    complaint_id: str
+    code_hash: str  # sha256 of the short code given to the objector (the code itself is never stored)
+    batch_id: str
+    item_id: str
+    program_code: str
+    department_code: str
+    township_code: str
+    village: str
+    period: str
+    category: str
+    content: str
+    contact: str | None = None
+
+
+class CaseResolved(Event):
+    """A case was decided: upheld (查实) or not upheld (不属实); holds it made are released or the items removed."""
+
+    event_type: ClassVar[str] = "complaint.case.resolved"
+    topic: ClassVar[str] = topics.CASE_RESOLVED
+    key_field: ClassVar[str] = "complaint_id"
+    complaint_id: str
+    outcome: Literal["upheld", "not_upheld"]
+    channel: str
+    category: str
+    program_code: str | None
+    township_code: str | None
+    department_code: str | None
+    item_id: str | None
+    id_number: str | None
+    finding: str
+    resolved_by: str
+
+
+class ItemsWithdrawn(Event):
+    """Items removed from a roster during publicity because an objection or complaint was upheld."""
+
+    event_type: ClassVar[str] = "disclosure.items.withdrawn"
+    topic: ClassVar[str] = topics.ITEMS_WITHDRAWN
+    key_field: ClassVar[str] = "batch_id"
+    batch_id: str
+    program_code: str
+    department_code: str
+    period: str
+    township_code: str
+    complaint_id: str
+    items: tuple[Item, ...]
+    item_count: int
+    amount_fen: int
+
+    @model_validator(mode="after")
+    def _check(self) -> ItemsWithdrawn:
+        _totals("withdrawn items", [i.amount_fen for i in self.items], self.item_count, self.amount_fen)
+        return self
+
+
+class TownshipRegistered(Event):
+    """A township and its villages (乡镇、村), by code and name: public pages show names."""
+
+    event_type: ClassVar[str] = "declaration.township.registered"
+    topic: ClassVar[str] = topics.TOWNSHIP_REGISTERED
+    key_field: ClassVar[str] = "township_code"
+    township_code: str
+    name: str
+    villages: tuple[str, ...]

@@ -11,7 +11,8 @@ EVENTS: tuple[type[Event], ...] = (
     payloads.ProgramPublished, payloads.BatchSubmitted, payloads.ItemsReviewed, payloads.ItemsCleared,
     payloads.RosterPublished, payloads.PaymentOrdered, payloads.PaymentCompleted, payloads.InstructionIssued,
     payloads.PaymentSettled, payloads.OrderAccepted, payloads.AlertRaised, payloads.CardsRegistered,
-    payloads.BankFeedbackReported, payloads.ComplaintFiled, DeadLettered,
+    payloads.BankFeedbackReported, payloads.ComplaintFiled, DeadLettered, payloads.CaseResolved,
+    payloads.ObjectionFiled, payloads.ItemsWithdrawn, payloads.TownshipRegistered,
 )
 BY_TOPIC: dict[str, type[Event]] = {e.topic: e for e in EVENTS}
 

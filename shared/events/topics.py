@@ -16,6 +16,10 @@ ALERT_RAISED = "ykt.alert.raised.v1"  # any service raises alerts for supervisio
 CARDS_REGISTERED = "banking.cards.registered.v1"
 BANK_FEEDBACK = "bank.feedback.reported.v1"
 COMPLAINT_FILED = "complaint.complaint.filed.v1"
+CASE_RESOLVED = "complaint.case.resolved.v1"
+OBJECTION_FILED = "disclosure.objection.filed.v1"
+ITEMS_WITHDRAWN = "disclosure.items.withdrawn.v1"
+TOWNSHIP_REGISTERED = "declaration.township.registered.v1"
 DEAD_LETTER = "ykt.deadletter.v1"
 
 ALL = (
@@ -24,5 +28,6 @@ ALL = (
     CARDS_REGISTERED,
     BANK_FEEDBACK,
     COMPLAINT_FILED, DEAD_LETTER,
+    CASE_RESOLVED, OBJECTION_FILED, ITEMS_WITHDRAWN, TOWNSHIP_REGISTERED,
 )
 PARTITIONS = 6

@@ -17,12 +17,13 @@ from deploy.stack import ServiceProcesses
 PORT_OFFSET = 100  # beside a running `make run`
 PEOPLE = 1200      # about 1,600 declared items
 STACK_FAILURE_RATE = 0.01  # the bank fails this share of credits at random
+PUBLICITY_SECONDS = 8  # a real window: rosters wait, objections are filed and decided
 
 
 @pytest.fixture(scope="session")
 def stack(infra: tuple[dict[str, str], str]) -> Iterator[ServiceProcesses]:
     procs = ServiceProcesses(env=infra[0] | {"YKT_OUTBOX_REPEAT": "3"}, port_offset=PORT_OFFSET, extra_env={
-        "disclosure": {"YKT_DISCLOSURE_PUBLICITY_SECONDS": "0"},
+        "disclosure": {"YKT_DISCLOSURE_PUBLICITY_SECONDS": str(PUBLICITY_SECONDS)},
         "banking": {"YKT_BANKING_RESEND_AFTER_SECONDS": "3"},
         "bank_simulator": {"YKT_BANK_SIMULATOR_FAILURE_RATE": str(STACK_FAILURE_RATE),
                            "YKT_BANK_SIMULATOR_AMBIGUOUS_RATE": "0.05"}})
@@ -40,6 +41,6 @@ def client(stack: ServiceProcesses) -> CountyClient:
 
 @pytest.fixture(scope="session")
 def payroll(client: CountyClient) -> PayrollResult:
-    return run_payroll(client, PEOPLE, progress=lambda m: None, timeout=240)
+    return run_payroll(client, PEOPLE, progress=lambda m: None, timeout=240, objections=True)
 
 

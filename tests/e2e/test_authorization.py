@@ -46,18 +46,33 @@ def _resources(c: CountyClient, payroll: PayrollResult) -> tuple[dict[str, str],
     bank = order["bank_code"]
     account = c.call("GET", "bank_simulator", "/admin/accounts", Role.BANK, {"bank": bank},
                      params={"status": "active", "limit": 1})[0]
+    town = head["township_code"]
     values = {"batch_id": batch["batch_id"], "upload_id": batch["upload_id"], "order_id": order["order_id"],
               "card_number": account["card_number"], "kind": "household", "code": "NO-SUCH-PROGRAM",
-              "request_id": "CCNOSUCHREQUEST"}
-    town = head["township_code"]
+              "request_id": "CCNOSUCHREQUEST", "complaint_id": _closed_case(c, head)}
     scopes = {Role.TOWNSHIP: (town, "632523100" if town != "632523100" else "632523101"),
               Role.DEPARTMENT: (head["department_code"], "JY" if head["department_code"] != "JY" else "MZ"),
               Role.BANK: (bank, "QHRCB" if bank != "QHRCB" else "ABC")}
     return values, scopes
 
 
+def _closed_case(c: CountyClient, head: dict[str, Any]) -> str:
+    """A case routed to the batch's department and township, worked to closed: every further move is refused."""
+    case = c.call("POST", "complaint", "/public/complaints", json={
+        "category": "other", "content": "授权矩阵测试用的案件", "program_code": head["program_code"],
+        "township_code": head["township_code"]})["complaint_id"]
+    dept = {"department": head["department_code"], "sub": "matrix-case-worker"}
+    for step, body in CASE_STEPS.items():
+        c.call("POST", "complaint", f"/cases/{case}/{step}", Role.DEPARTMENT, dept, json=body)
+    return str(case)
+
+
+CASE_STEPS: dict[str, dict[str, str]] = {"assign": {"assignee": "王科员"}, "investigate": {},
+                                         "resolve": {"outcome": "not_upheld", "finding": "经核实不属实"},
+                                         "close": {}}
 # per route: a harmless request (never carried out), or a thing that cannot be acted on
 REQUEST: dict[str, dict[str, Any]] = {
+    **{f"complaint POST /cases/{{complaint_id}}/{step}": {"json": body} for step, body in CASE_STEPS.items()},
     "treasury POST /orders/{order_id}/reissue": {"path": {"order_id": "NO-SUCH-ORDER"}},
     "bank_simulator PATCH /admin/accounts/{card_number}": {"params": {"status": "active"}},  # it is active
 }
@@ -99,7 +114,7 @@ def test_every_route_against_every_role_and_scope(stack: ServiceProcesses, clien
             extra = REQUEST.get(key, {})
             kwargs: dict[str, Any] = {"params": extra.get("params")}
             if method in ("POST", "PUT", "PATCH"):
-                kwargs["json"] = {}
+                kwargs["json"] = extra.get("json", {})
             variants: list[tuple[str, Role | None, dict[str, str]]] = [("no token", None, {})]
             for each in Role:
                 sub = {"sub": f"matrix-{each.value}"}

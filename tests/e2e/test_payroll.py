@@ -18,7 +18,7 @@ def test_totals_match_to_the_fen_at_every_stage(payroll: PayrollResult) -> None:
     assert declared >= 1000
     bad = [f"{c.name}: {c.expected} != {c.actual}" for c in payroll.checks if not c.ok]
     assert not bad, bad
-    assert len(payroll.checks) == 13
+    assert len(payroll.checks) == 14
 
 
 def test_planted_problems_are_caught_where_they_should_be(payroll: PayrollResult) -> None:
@@ -38,11 +38,35 @@ def test_public_rosters_show_no_full_id_or_card_number(payroll: PayrollResult, c
     for batch in payroll.batches:
         body = client.http.get(client.url("disclosure", f"/public/rosters/{batch['batch_id']}")).text
         page = client.http.get(client.url("disclosure", f"/public/rosters/{batch['batch_id']}/page")).text
-        assert "已发放" in body and "<table" in page
+        assert "已发放" in body and "<table" in page and "公民身份号码" in page
         leaked = [s for s in secrets if s in body or s in page]
         assert not leaked, f"{len(leaked)} full numbers leaked on the public roster of {batch['batch_id']}"
     one = client.http.get(client.url("disclosure", f"/public/rosters/{payroll.batches[0]['batch_id']}")).json()
     assert one["items"][0]["公民身份号码"].count("*") == 10
+
+
+def test_an_upheld_objection_withdraws_its_entry_and_a_rejected_one_is_paid_in_a_supplement(
+        payroll: PayrollResult, client: CountyClient) -> None:
+    assert payroll.objections is not None
+    batch = payroll.objections.batch_id
+    upheld, rejected = payroll.objections.of("upheld"), payroll.objections.of("not_upheld")
+    lines = {x["item_id"]: x for x in client.call("GET", "disclosure", f"/public/rosters/{batch}",
+                                                  params={"limit": 5000})["items"]}
+    assert lines[upheld["item_id"]]["状态"] == "已撤销(异议属实)"
+    assert lines[rejected["item_id"]]["状态"] in ("已发放", "未发放(退回)")
+    head = next(w for w in client.call("GET", "disclosure", "/public/rosters") if w["batch_id"] == batch)
+    assert (head["撤销人数"], head["撤销金额(元)"], head["暂缓人数"]) == (1, upheld["amount_yuan"], 0)
+    supplement = [o for o in client.call("GET", "treasury", "/orders", Role.FINANCE) if o["batch_id"] == f"{batch}-R1"]
+    assert sum(o["item_count"] for o in supplement) == 1
+    for case in (upheld, rejected):  # the objector looks the case up with the receipt and the code
+        seen = client.call("POST", "complaint", "/public/cases/lookup",
+                           json={"complaint_id": case["complaint_id"], "code": case["code"]})
+        assert (seen["stage"], seen["outcome"]) == ("closed", case["outcome"])
+    client.call("POST", "complaint", "/public/cases/lookup", ok=(404,),
+                json={"complaint_id": upheld["complaint_id"], "code": "000000" if upheld["code"] != "000000" else "1"})
+    figures = client.call("GET", "complaint", "/cases/figures", Role.FINANCE, params={"by": "channel"})
+    objections = next(r for r in figures["rows"] if r["group"] == "objection")
+    assert objections["resolved"] >= 2 and objections["upheld"] >= 1
 
 
 def test_township_sees_only_its_own_batches(payroll: PayrollResult, client: CountyClient) -> None:

@@ -35,7 +35,7 @@ def wait_for(check: Callable[[], Any], what: str, timeout: float = 180) -> Any:
 
 def roster_done(c: CountyClient, batch_id: str) -> dict[str, Any] | None:
     r = c.http.get(c.url("disclosure", f"/public/rosters/{batch_id}"))
-    return r.json() if r.status_code == 200 and r.json()["状态"] == "已发放公示" else None
+    return r.json() if r.status_code == 200 and r.json()["状态"] == "已发放" else None
 
 
 def declare(c: CountyClient, people: list[tuple[str, str, str]], bank: str) -> str:

@@ -58,6 +58,9 @@ async def _ready(svc: ServiceUnderTest, code: str, township: str) -> None:
         program_code=code, version=1, name="高龄补贴", department_code="MZ", standard_fen=10000, unit="person",
         effective_from=dt.date(2026, 1, 1)))
     await svc.run(declaration.put_township, FINANCE, township, "河东乡", ["王屯村", "周屯村"])
+    [registered] = await svc.published()  # public pages and complaint routing learn the township's names
+    assert (registered.topic, registered.payload["name"]) == (topics.TOWNSHIP_REGISTERED, "河东乡")
+    assert registered.payload["villages"] == ["周屯村", "王屯村"]
 
 
 def _row(name: str = "张三", village: str = "王屯村", **over: str) -> dict[str, str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.complaint import usecases as complaint
+from services.complaint.usecases import intake as complaint
 from services.supervision import usecases as supervision
 from shared.auth import Role
 from shared.events import topics

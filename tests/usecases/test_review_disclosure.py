@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from services.disclosure import usecases as disclosure
+from services.disclosure.usecases import public as disclosure_public
+from services.disclosure.usecases import windows as disclosure
 from services.review.usecases import checks, decisions
 from shared.auth import Role
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
@@ -113,6 +114,6 @@ async def test_publicity_clears_the_roster_and_the_paid_roster_matches_what_was_
     assert roster.topic == topics.ROSTER_PUBLISHED
     assert (roster.payload["paid_count"], roster.payload["paid_fen"], roster.payload["unpaid_fen"],
             roster.payload["consistent"]) == (2, 12500, 10000, True)
-    head, shown = await disclosure_svc.run(disclosure.roster, batch, 10, 0)
-    assert head["状态"] == "已发放公示" and [x["状态"] for x in shown].count("已发放") == 2
+    head, shown = await disclosure_svc.run(disclosure_public.roster, batch, 10, 0)
+    assert head["状态"] == "已发放" and [x["状态"] for x in shown].count("已发放") == 2
     assert all(lines[0].id_number not in str(x) for x in shown)
