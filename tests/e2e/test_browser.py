@@ -149,3 +149,38 @@ def test_a_developer_opens_the_docs_offline(page: Page, stack: ServiceProcesses)
     expect(page.locator(".opblock").first).to_be_visible(timeout=20_000)
     assert page.locator(".opblock").count() > 3
     shot(page, "06-docs")
+
+
+def test_a_hotline_case_naming_a_person_holds_their_entry_until_it_is_decided(
+        client: CountyClient, publicity: tuple[str, list[Resident]]) -> None:
+    batch, people = publicity
+    named = people[2]
+    program = next(w for w in client.call("GET", "disclosure", "/public/rosters") if w["batch_id"] == batch)["项目编码"]
+    got = client.call("POST", "complaint", "/complaints", Role.HOTLINE, {"sub": "hotline-operator"}, json={
+        "category": "fake_claim", "content": "来电反映此人家庭条件好，不应领取临时救助", "program_code": program,
+        "township_code": TOWN, "id_number": named.id_number})
+
+    def state() -> str:
+        lines = client.call("GET", "disclosure", f"/public/rosters/{batch}", params={"village": VILLAGE})["items"]
+        return str(next(x["状态"] for x in lines if x["公民身份号码"][-4:] == named.id_number[-4:]
+                        and x["姓名"][0] == named.name[0]))
+    wait_for(lambda: state() == "暂缓发放(异议核查中)", "the hold on the named person's entry")
+    dept, town = {"department": "MZ", "sub": "case-officer"}, {"township": TOWN, "sub": "case-clerk"}
+    case = got["complaint_id"]
+    client.call("POST", "complaint", f"/cases/{case}/assign", Role.DEPARTMENT, dept, json={"assignee": "李科员"})
+    client.call("POST", "complaint", f"/cases/{case}/investigate", Role.TOWNSHIP, town, json={})
+    client.call("POST", "complaint", f"/cases/{case}/resolve", Role.DEPARTMENT, dept,
+                json={"outcome": "not_upheld", "finding": "经核实家庭确有困难，反映不属实"})
+    wait_for(lambda: state() == "公示中", "the entry released")
+
+
+def test_a_resident_reports_through_the_public_form(page: Page, stack: ServiceProcesses,
+                                                   payroll: PayrollResult) -> None:
+    page.goto(stack.url("complaint") + "/report")
+    page.get_by_label("类型").select_option(label="代管卡折")
+    page.get_by_label("乡镇").select_option(label=TOWNSHIPS[TOWN][0])
+    page.get_by_label("反映内容").fill("村干部代管村民的社保卡")
+    page.get_by_role("button", name="提交").click()
+    expect(page.get_by_role("heading", name="已受理")).to_be_visible()
+    assert page.locator("#receipt").inner_text().startswith("C")
+    shot(page, "07-report-filed")
