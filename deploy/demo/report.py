@@ -7,7 +7,7 @@ from typing import Any
 from deploy.demo.payroll import Check
 from shared.money import fen_to_yuan
 
-STAGES = ("declared", "approved", "rejected", "cleared", "ordered", "credited", "failed")
+STAGES = ("declared", "approved", "rejected", "withdrawn", "cleared", "ordered", "credited", "failed")
 
 
 def ledger_table(ledger: dict[str, Any], names: dict[str, str]) -> str:
