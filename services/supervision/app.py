@@ -1,7 +1,9 @@
 from fastapi import FastAPI
 
-from services.supervision import api, tables, usecases
+from services.supervision import api, tables
 from services.supervision.settings import Settings
+from services.supervision.usecases import ledger as usecases
+from services.supervision.usecases import problems
 from shared.events.envelope import DeadLettered
 from shared.events.payloads import (
     AlertRaised,
@@ -36,6 +38,7 @@ SPEC = ServiceSpec(
         Subscription(ItemsWithdrawn, usecases.on_items_withdrawn),
         Subscription(CaseResolved, usecases.on_case_resolved),
     ],
+    background=[problems.watch_deadlines],
 )
 
 

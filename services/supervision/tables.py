@@ -1,4 +1,5 @@
-from sqlalchemy import BigInteger, Boolean, Column, DateTime, String, Table, Text, func
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, Float, Integer, String, Table, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.db import new_metadata
 from shared.messaging.tables import add_messaging_tables
@@ -57,11 +58,11 @@ complaints = Table(
     Column("outcome", String(20), nullable=True),
 )
 
-# 问题清单: what supervision must follow up (here: upheld complaints about money already paid)
+# 问题清单: what supervision follows to rectification (整改清单), whatever found it
 problems = Table(
     "problems", metadata,
     Column("problem_id", String(120), primary_key=True),
-    Column("source", String(20), nullable=False),          # complaint (self-check, spot check ... to come)
+    Column("source", String(20), nullable=False),          # self_check | spot_check | complaint | alert | cross_check
     Column("complaint_id", String(40), nullable=True),
     Column("item_id", String(60), nullable=True),
     Column("batch_id", String(40), nullable=True),
@@ -71,8 +72,71 @@ problems = Table(
     Column("id_number", String(18), nullable=True),
     Column("amount_fen", BigInteger, nullable=False, server_default="0"),
     Column("detail", Text, nullable=False),
+    # open -> rectifying -> rectified -> verified, or transferred (domain.PROBLEM_FLOW)
     Column("status", String(20), nullable=False, server_default="open"),
     Column("raised_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("campaign_id", String(60), nullable=True),
+    Column("title", String(200), nullable=True),
+    Column("severity", String(10), nullable=False, server_default="normal"),  # normal | serious
+    Column("people", Integer, nullable=False, server_default="0"),
+    Column("owner", String(100), nullable=True),              # who rectifies (the department or township)
+    Column("due_on", Date, nullable=True),                    # rectification deadline
+    Column("measures", Text, nullable=True),                  # 整改措施
+    Column("lead", JSONB, nullable=True),                     # 问题线索移交: to whom, what was sent, when, by whom
+    Column("hearing", JSONB, nullable=True),                  # 集中审理: the decision, who, when
+    Column("overdue_alerted", Boolean, nullable=False, server_default="false"),
+)
+
+problem_steps = Table(
+    "problem_steps", metadata,
+    Column("problem_id", String(120), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("status", String(20), nullable=False),
+    Column("actor", String(100), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# 专项整治: a campaign with its timetable and scope
+campaigns = Table(
+    "campaigns", metadata,
+    Column("campaign_id", String(60), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("year", Integer, nullable=False),
+    Column("scope_years", JSONB, nullable=False),       # funding years checked (looking back included)
+    Column("program_codes", JSONB, nullable=True),      # None: every program
+    Column("stages", JSONB, nullable=False),            # [{code, name, due}]
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# 自查: one per campaign and unit (a department, a township, a bank)
+self_checks = Table(
+    "self_checks", metadata,
+    Column("campaign_id", String(60), primary_key=True),
+    Column("unit_kind", String(12), primary_key=True),
+    Column("unit_code", String(40), primary_key=True),
+    Column("answers", JSONB, nullable=False),           # {item: {ok, evidence}}
+    Column("reported_problems", Integer, nullable=False),
+    Column("known_findings", Integer, nullable=False),  # what the system knew for the unit when it reported
+    Column("known", JSONB, nullable=False),             # those findings, by kind
+    Column("submitted_by", String(100), nullable=False),
+    Column("submitted_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# 抽查: the draw, with its seed and the weights it used, so anyone can draw it again
+spot_checks = Table(
+    "spot_checks", metadata,
+    Column("campaign_id", String(60), primary_key=True),
+    Column("seed", BigInteger, nullable=False),
+    Column("ratio", Float, nullable=False),
+    Column("weights", JSONB, nullable=False),           # {department: weight}
+    Column("sample", JSONB, nullable=False),            # [department]
+    Column("item_ratio", Float, nullable=False),
+    Column("drawn_by", String(100), nullable=False),    # finance
+    Column("confirmed_by", String(100), nullable=True),  # audit: the draw counts once both took part
+    Column("drawn_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
 alerts = Table(

@@ -9,6 +9,7 @@ validation (422) or by the state of the thing (409), never carried out.
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +50,9 @@ def _resources(c: CountyClient, payroll: PayrollResult) -> tuple[dict[str, str],
     town = head["township_code"]
     values = {"batch_id": batch["batch_id"], "upload_id": batch["upload_id"], "order_id": order["order_id"],
               "card_number": account["card_number"], "kind": "household", "code": "NO-SUCH-PROGRAM",
-              "request_id": "CCNOSUCHREQUEST", "complaint_id": _closed_case(c, head)}
+              "request_id": "CCNOSUCHREQUEST", "complaint_id": _closed_case(c, head),
+              "campaign_id": _campaign_drawn(c), "problem_id": _verified_problem(c, head),
+              "department_code": head["department_code"], "township_code": town, "bank_code": bank}
     scopes = {Role.TOWNSHIP: (town, "632523100" if town != "632523100" else "632523101"),
               Role.DEPARTMENT: (head["department_code"], "JY" if head["department_code"] != "JY" else "MZ"),
               Role.BANK: (bank, "QHRCB" if bank != "QHRCB" else "ABC")}
@@ -67,11 +70,37 @@ def _closed_case(c: CountyClient, head: dict[str, Any]) -> str:
     return str(case)
 
 
+def _campaign_drawn(c: CountyClient) -> str:
+    """A campaign whose spot check is drawn and confirmed: drawing or confirming again is refused."""
+    c.call("POST", "supervision", "/campaigns", Role.FINANCE, ok=(201, 409), json={
+        "campaign_id": "MATRIX", "name": "授权矩阵测试", "year": 2026, "scope_years": [int(time.strftime("%Y"))]})
+    c.call("POST", "supervision", "/campaigns/MATRIX/spot-check", Role.FINANCE, ok=(201, 409), json={"seed": 1})
+    c.call("POST", "supervision", "/campaigns/MATRIX/spot-check/confirm", Role.AUDITOR, {"sub": "matrix-setup"},
+           ok=(200, 409))
+    return "MATRIX"
+
+
+def _verified_problem(c: CountyClient, head: dict[str, Any]) -> str:
+    """A problem of the batch's department and township, rectified and verified: every further move is refused."""
+    got = c.call("POST", "supervision", "/problems", Role.FINANCE, json={
+        "title": "授权矩阵测试问题", "detail": "矩阵", "department_code": head["department_code"],
+        "township_code": head["township_code"]})
+    pid = got["problem_id"]
+    owner = {"department": head["department_code"], "sub": "matrix-owner"}
+    c.call("POST", "supervision", f"/problems/{pid}/rectified", Role.DEPARTMENT, owner, json={"measures": "已整改"})
+    c.call("POST", "supervision", f"/problems/{pid}/verify", Role.AUDITOR, {"sub": "matrix-setup"}, json={})
+    return str(pid)
+
+
 CASE_STEPS: dict[str, dict[str, str]] = {"assign": {"assignee": "王科员"}, "investigate": {},
                                          "resolve": {"outcome": "not_upheld", "finding": "经核实不属实"},
                                          "close": {}}
 # per route: a harmless request (never carried out), or a thing that cannot be acted on
 REQUEST: dict[str, dict[str, Any]] = {
+    # a self-check without its answers is refused after the scope check: nothing is recorded
+    **{f"supervision PUT /campaigns/{{campaign_id}}/self-checks/{kind}/{{{kind[:-1]}_code}}": {"json": {"answers": {}}}
+       for kind in ("departments", "townships", "banks")},
+    "supervision POST /problems/{problem_id}/rectified": {"json": {"measures": "再次整改"}},
     **{f"complaint POST /cases/{{complaint_id}}/{step}": {"json": body} for step, body in CASE_STEPS.items()},
     "treasury POST /orders/{order_id}/reissue": {"path": {"order_id": "NO-SUCH-ORDER"}},
     "bank_simulator PATCH /admin/accounts/{card_number}": {"params": {"status": "active"}},  # it is active

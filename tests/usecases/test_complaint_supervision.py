@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.complaint.usecases import intake as complaint
-from services.supervision import usecases as supervision
+from services.supervision.usecases import ledger as supervision
 from shared.auth import Role
 from shared.events import topics
 from shared.events.payloads import BatchSubmitted, PaymentResult, PaymentSettled

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from services.supervision import store
@@ -22,9 +23,7 @@ from shared.events.payloads import (
     PaymentSettled,
     RosterPublished,
 )
-from shared.masking import mask_id
 from shared.messaging.context import HandlerContext
-from shared.money import fen_to_yuan
 
 Ctx = HandlerContext[Settings]
 LABELS = {"declared": "申报", "approved": "审核通过", "rejected": "审核退回", "withdrawn": "公示异议撤销",
@@ -113,18 +112,13 @@ async def on_case_resolved(ctx: Ctx, env: Envelope[CaseResolved]) -> None:
     for row in await store.credited_items(ctx.session, p.item_id, p.id_number, p.program_code):
         await store.keep(ctx.session, "problems", {
             "problem_id": f"complaint:{p.complaint_id}:{row['item_id']}", "source": "complaint",
+            "title": "举报查实，补贴已发放", "owner": row["department_code"], "people": 1,
+            "due_on": dt.date.today() + dt.timedelta(days=ctx.settings.rectify_days),
             "complaint_id": p.complaint_id, "item_id": row["item_id"], "batch_id": row["batch_id"],
             "program_code": row["program_code"], "department_code": row["department_code"],
             "township_code": row["township_code"], "id_number": row["id_number"], "amount_fen": row["amount_fen"],
             "detail": f"举报查实，款项已发放，需整改并追回: {p.finding[:500]}"})
 
-
-async def problems(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
-    """问题清单 within the caller's scope (ID numbers masked)."""
-    narrowed = who.narrowed()
-    rows = await store.problems(ctx.session, narrowed.get("department_code"), narrowed.get("township_code"))
-    return [r | {"id_number": mask_id(r["id_number"]) if r["id_number"] else None,
-                 "amount_yuan": fen_to_yuan(r["amount_fen"])} for r in rows]
 
 
 async def on_dead_lettered(ctx: Ctx, env: Envelope[DeadLettered]) -> None:
