@@ -45,7 +45,7 @@ e2e: install
 	$(PY) -m pytest -q tests/e2e
 
 bench: install  ## a county-sized payroll end to end (YKT_BENCH_PEOPLE, default 100000), timed
-	$(PY) -m deploy.run --no-serve --publicity-seconds 0 --people $${YKT_BENCH_PEOPLE:-100000}
+	$(PY) -m deploy.run --no-serve --no-campaign --publicity-seconds 0 --people $${YKT_BENCH_PEOPLE:-100000}
 
 faults: install  ## 100,000 people while money-path services are SIGKILLed 60 times and Kafka restarts once
 	$(PY) -m deploy.faults --people $${YKT_FAULT_PEOPLE:-100000} --kills $${YKT_FAULT_KILLS:-60}

@@ -8,6 +8,7 @@ import signal
 import sys
 import time
 
+from deploy.demo.campaign import campaign_table, run_campaign
 from deploy.demo.client import CountyClient
 from deploy.demo.county import programs
 from deploy.demo.payroll import run_payroll
@@ -22,6 +23,7 @@ def main() -> int:
     parser.add_argument("--people", type=int, default=int(os.environ.get("YKT_DEMO_PEOPLE", "5000")))
     parser.add_argument("--no-serve", action="store_true", help="stop after the payroll")
     parser.add_argument("--keep-data", action="store_true", help="keep the previous run's data")
+    parser.add_argument("--no-campaign", action="store_true", help="skip the supervision campaign after the payroll")
     parser.add_argument("--publicity-seconds", type=int,
                         default=int(os.environ.get("YKT_DEMO_PUBLICITY_SECONDS", "10")),
                         help="公示期 of the demo (0: cleared at once, no objections)")
@@ -45,6 +47,9 @@ def main() -> int:
         print(ledger_table(result.ledger, names))
         print("\nchecks (each figure read from the service that owns it):")
         print(checks_table(result.checks))
+        if not args.no_campaign:
+            print("\nsupervision campaign (专项整治):")
+            print(campaign_table(run_campaign(client, result, progress=lambda m: print("  " + m, flush=True))))
         print("\nwhere things are:")
         for name in PORTS:
             print(f"  {name:<15} {stack.url(name)}/docs   (AsyncAPI: {stack.url(name)}/asyncapi.json)")

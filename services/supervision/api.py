@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import Response
 
-from services.supervision.usecases import campaign
+from services.supervision.usecases import campaign, report
 from services.supervision.usecases import ledger as usecases
 from services.supervision.usecases import problems as problems_uc
 from shared.access import Viewer, allow
@@ -136,6 +138,15 @@ async def confirm_spot_check(campaign_id: CampaignId, rt: RuntimeDep,
 async def spot_check(campaign_id: CampaignId, rt: RuntimeDep, who: Viewer = Depends(CHECKERS)) -> dict[str, Any]:
     """The draw, the same draw repeated from its seed and weights, and each sampled program's items."""
     return await rt.run(campaign.spot_check, who, campaign_id)
+
+
+@router.get("/campaigns/{campaign_id}/report.xlsx")
+async def campaign_report(campaign_id: CampaignId, rt: RuntimeDep, who: Viewer = Depends(CHECKERS)) -> Response:
+    """汇总报告 upward, generated from the data (汇总, 自查情况, 抽查, 问题清单, 整改清单, 台账)."""
+    title, body = await rt.run(report.campaign_report, who, campaign_id)
+    return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename=\"campaign-{campaign_id}.xlsx\"; "
+                                                    f"filename*=UTF-8''{quote(title)}.xlsx"})
 
 
 @router.get("/problems")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+from collections.abc import Iterable
 from enum import StrEnum
 
 from shared.states import Flow
@@ -71,15 +72,18 @@ def spot_weight(reported: int | None, known: int) -> float:
     return weight + min(known, 20) / 10
 
 
-def draw(units: dict[str, float], ratio: float, seed: int) -> list[str]:
-    """A reproducible weighted sample without replacement (Efraimidis–Spirakis): at least ``ratio`` of the
-    units, heavier units likelier. The same units, weights and seed always give the same sample."""
+def draw(units: dict[str, float], ratio: float, seed: int, required: Iterable[str] = ()) -> list[str]:
+    """A reproducible sample of at least ``ratio`` of the units: the ``required`` ones (重点关注: reported
+    nothing while the system knows problems) always, the rest by weight without replacement
+    (Efraimidis–Spirakis: heavier likelier). The same units, weights, seed and required give the same sample."""
     if not units:
         return []
+    must = sorted(set(required) & set(units))
     rng = random.Random(seed)
     keys = {code: rng.random() ** (1.0 / weight) for code, weight in sorted(units.items())}
+    rest = [c for c in sorted(keys, key=lambda c: keys[c], reverse=True) if c not in must]
     size = max(1, math.ceil(ratio * len(units)))
-    return sorted(sorted(keys, key=lambda c: keys[c], reverse=True)[:size])
+    return sorted(must + rest[:max(0, size - len(must))])
 
 
 def sample_items(item_ids: list[str], ratio: float, seed: int) -> list[str]:

@@ -132,6 +132,7 @@ spot_checks = Table(
     Column("seed", BigInteger, nullable=False),
     Column("ratio", Float, nullable=False),
     Column("weights", JSONB, nullable=False),           # {department: weight}
+    Column("required", JSONB, nullable=False, server_default="[]"),  # drawn whatever the seed (零报送 while known)
     Column("sample", JSONB, nullable=False),            # [department]
     Column("item_ratio", Float, nullable=False),
     Column("drawn_by", String(100), nullable=False),    # finance

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from deploy.demo.campaign import CampaignResult, run_campaign
 from deploy.demo.client import CountyClient
 from deploy.demo.payroll import PayrollResult, run_payroll
 from deploy.stack import ServiceProcesses
@@ -25,6 +26,7 @@ def stack(infra: tuple[dict[str, str], str]) -> Iterator[ServiceProcesses]:
     procs = ServiceProcesses(env=infra[0] | {"YKT_OUTBOX_REPEAT": "3"}, port_offset=PORT_OFFSET, extra_env={
         "disclosure": {"YKT_DISCLOSURE_PUBLICITY_SECONDS": str(PUBLICITY_SECONDS)},
         "banking": {"YKT_BANKING_RESEND_AFTER_SECONDS": "3"},
+        "supervision": {"YKT_SUPERVISION_DEADLINE_CHECK_SECONDS": "2"},
         "bank_simulator": {"YKT_BANK_SIMULATOR_FAILURE_RATE": str(STACK_FAILURE_RATE),
                            "YKT_BANK_SIMULATOR_AMBIGUOUS_RATE": "0.05"}})
     try:
@@ -44,3 +46,8 @@ def payroll(client: CountyClient) -> PayrollResult:
     return run_payroll(client, PEOPLE, progress=lambda m: None, timeout=240, objections=True)
 
 
+
+
+@pytest.fixture(scope="session")
+def campaign(client: CountyClient, payroll: PayrollResult) -> CampaignResult:
+    return run_campaign(client, payroll, progress=lambda m: None)

@@ -26,3 +26,10 @@ def test_items_of_a_program_are_sampled_reproducibly() -> None:
     ids = [f"I{n:04d}" for n in range(100)]
     assert sample_items(ids, 0.1, 7) == sample_items(list(reversed(ids)), 0.1, 7)
     assert len(sample_items(ids, 0.1, 7)) == 10 and sample_items([], 0.1, 7) == []
+
+
+def test_a_unit_that_reported_nothing_while_problems_are_known_is_always_drawn() -> None:
+    units = {f"D{n}": 1.0 for n in range(10)}
+    for seed in range(200):
+        sample = draw(units, 0.3, seed, required=["D7"])
+        assert "D7" in sample and len(sample) == 3

@@ -5,12 +5,14 @@ are rectified and verified, one is overdue and alerted, one is transferred as a 
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import pytest
+from openpyxl import load_workbook
 
 from services.supervision import store
 from services.supervision.domain import CHECK_ITEMS
-from services.supervision.usecases import campaign, ledger, problems
+from services.supervision.usecases import campaign, ledger, problems, report
 from shared.auth import Role
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events.payloads import BatchSubmitted, CaseResolved, ItemsWithdrawn, PaymentResult, PaymentSettled
@@ -82,6 +84,7 @@ async def test_a_campaign_from_self_check_to_spot_check_to_rectification(supervi
 
     drawn = await supervision_svc.run(campaign.draw_spot_check, FINANCE, cid, campaign.SpotCheckIn(seed=20260527))
     assert drawn["coverage"] >= 0.3 and "MZ" in drawn["sample"] and drawn["redraw_matches"]
+    assert drawn["required"] == ["MZ"]  # 零报送 while the system knows problems: drawn whatever the seed
     assert drawn["weights"]["MZ"] > max(w for d, w in drawn["weights"].items() if d != "MZ")
     with pytest.raises(Conflict):
         await supervision_svc.run(campaign.draw_spot_check, FINANCE, cid, campaign.SpotCheckIn())
@@ -115,6 +118,18 @@ async def test_a_campaign_from_self_check_to_spot_check_to_rectification(supervi
     assert await supervision_svc.run(problems.flag_overdue, dt.date(2026, 10, 2)) == 0
     alerts = await supervision_svc.run(ledger.alerts, FINANCE)
     assert sum(a["kind"] == "problem_overdue" for a in alerts) == flagged
+
+    title, body = await supervision_svc.run(report.campaign_report, FINANCE, cid)
+    book = load_workbook(io.BytesIO(body), read_only=True)
+    assert book.sheetnames == ["汇总", "自查情况", "抽查", "问题清单", "整改清单", "台账(人卡钱)"]
+    assert title.endswith("汇总报告")
+    rows = list(book["台账(人卡钱)"].iter_rows(values_only=True))
+    credited_fen = rows[0].index("银行入卡金额(分)")
+    books = await supervision_svc.run(ledger.ledger, FINANCE, "program")
+    assert sum(int(r[credited_fen]) for r in rows[1:]) == sum(r["credited"]["fen"] for r in books["rows"]) > 0
+    assert len(list(book["问题清单"].iter_rows())) == len(listed) + 1
+    zero = [r for r in book["自查情况"].iter_rows(values_only=True) if r[1] == "MZ"]
+    assert zero == [("资金主管部门", "MZ", 0, 2, "零报送但系统已发现问题")]
 
 
 async def _keep_complaint(ctx: ledger.Ctx, complaint_id: str, dept: str) -> None:

@@ -54,6 +54,7 @@ def upgrade() -> None:
     sa.Column('seed', sa.BigInteger(), nullable=False),
     sa.Column('ratio', sa.Float(), nullable=False),
     sa.Column('weights', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+    sa.Column('required', postgresql.JSONB(astext_type=sa.Text()), server_default='[]', nullable=False),
     sa.Column('sample', postgresql.JSONB(astext_type=sa.Text()), nullable=False),
     sa.Column('item_ratio', sa.Float(), nullable=False),
     sa.Column('drawn_by', sa.String(length=100), nullable=False),

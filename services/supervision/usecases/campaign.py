@@ -133,18 +133,22 @@ async def draw_spot_check(ctx: Ctx, who: Viewer, campaign_id: str, body: SpotChe
         raise Conflict(f"the spot check of {campaign_id} is drawn already; redraw it with its seed to check it")
     checks = {s["unit_code"]: s for s in await store.self_checks(ctx.session, campaign_id)
               if s["unit_kind"] == "department"}
-    weights = {}
+    weights, required = {}, []
     for dept in sorted(set(await store.departments_in(ctx.session, c["scope_years"], c["program_codes"]))
                        | set(checks)):
         known = checks[dept]["known_findings"] if dept in checks else _problems_known(
             await store.known_findings(ctx.session, "department", dept, c["scope_years"], c["program_codes"]))
-        weights[dept] = spot_weight(checks[dept]["reported_problems"] if dept in checks else None, known)
+        reported = checks[dept]["reported_problems"] if dept in checks else None
+        weights[dept] = spot_weight(reported, known)
+        if not reported and known:
+            required.append(dept)
     if not weights:
         raise Conflict("no department has payments in the campaign's scope")
     seed = body.seed if body.seed is not None else secrets.randbelow(2**62)
-    sample = draw(weights, body.ratio, seed)
+    sample = draw(weights, body.ratio, seed, required)
     await store.save_spot_check(ctx.session, {
-        "campaign_id": campaign_id, "seed": seed, "ratio": body.ratio, "weights": weights, "sample": sample,
+        "campaign_id": campaign_id, "seed": seed, "ratio": body.ratio, "weights": weights, "required": required,
+        "sample": sample,
         "item_ratio": body.item_ratio, "drawn_by": who.sub})
     return await spot_check(ctx, who, campaign_id)
 
@@ -168,7 +172,7 @@ async def spot_check(ctx: Ctx, who: Viewer, campaign_id: str) -> dict[str, Any]:
     s = await store.spot_check(ctx.session, campaign_id)
     if s is None:
         raise NotFound(f"no spot check drawn for {campaign_id}")
-    redrawn = draw({k: float(v) for k, v in s["weights"].items()}, s["ratio"], s["seed"])
+    redrawn = draw({k: float(v) for k, v in s["weights"].items()}, s["ratio"], s["seed"], s["required"])
     items: dict[str, dict[str, Any]] = {}
     for dept in s["sample"]:
         for program, ids in (await store.paid_items_of(ctx.session, dept, c["scope_years"],
@@ -177,8 +181,8 @@ async def spot_check(ctx: Ctx, who: Viewer, campaign_id: str) -> dict[str, Any]:
             items[program] = {"department_code": dept, "paid_items": len(ids), "sampled": len(picked),
                               "item_ids": picked}
     coverage = len(s["sample"]) / max(1, len(s["weights"]))
-    return {k: s[k] for k in ("campaign_id", "seed", "ratio", "weights", "sample", "item_ratio", "drawn_by",
-                              "confirmed_by")} | {
+    return {k: s[k] for k in ("campaign_id", "seed", "ratio", "weights", "required", "sample", "item_ratio",
+                              "drawn_by", "confirmed_by")} | {
         "drawn_at": s["drawn_at"].isoformat(), "coverage": round(coverage, 3), "redraw_matches": redrawn == s["sample"],
         "confirmed": s["confirmed_by"] is not None, "items": items}
 

@@ -178,4 +178,4 @@ async def watch_deadlines(rt: Runtime[Settings]) -> None:
                 await flag_overdue(ctx, dt.date.today())
         except Exception:
             log.exception("flagging overdue problems failed; will retry")
-        await asyncio.sleep(60)
+        await asyncio.sleep(rt.settings.deadline_check_seconds)

@@ -1,0 +1,107 @@
+"""The supervision campaign after the month's payroll (专项整治): every department, township and bank
+self-checks (the department whose roster had an upheld objection reports zero problems, though the system
+knows of it), finance draws the spot check and audit confirms it, problems are rectified and verified, one
+is transferred to discipline inspection as a lead, one is past its deadline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from deploy.demo.client import CountyClient
+from deploy.demo.county import BANKS, TOWNSHIPS, programs
+from deploy.demo.payroll import PayrollResult
+from shared.auth import Role
+
+ITEMS = ("catalog_published", "card_only", "bank_contract", "process", "publicity", "payments_matched",
+         "complaints", "ledger")
+
+
+@dataclass
+class CampaignResult:
+    campaign_id: str
+    zero_reporter: str
+    progress: dict[str, Any]
+    spot: dict[str, Any]
+    problems: list[dict[str, Any]]
+
+
+def _answers(failed: str | None = None) -> dict[str, dict[str, Any]]:
+    return {k: {"ok": k != failed, "evidence": "查阅台账、银行对账单和公示照片，入户抽查 10 户"} for k in ITEMS}
+
+
+def run_campaign(c: CountyClient, payroll: PayrollResult, progress: Callable[[str], None] = print) -> CampaignResult:
+    year = int(payroll.period[:4])
+    cid = f"YKT-{year}-{payroll.period[5:]}"
+    c.call("POST", "supervision", "/campaigns", Role.FINANCE, ok=(201, 409), json={
+        "campaign_id": cid, "name": f"{year}年深入整治惠民惠农财政补贴资金发放“一卡通”专项行动", "year": year,
+        "scope_years": [year]})
+    departments = sorted({p.department_code for p in programs(year)})
+    objected = next((b for b in payroll.batches if payroll.objections and b["batch_id"] == payroll.objections.batch_id),
+                    payroll.batches[0])
+    zero = next(p.department_code for p in programs(year) if p.code == objected["program_code"])
+    for dept in departments:
+        own = {"department": dept, "sub": f"head-{dept}"}
+        c.call("GET", "supervision", f"/campaigns/{cid}/self-checks/departments/{dept}", Role.DEPARTMENT, own)
+        body: dict[str, Any] = {"answers": _answers()}
+        if dept != zero:
+            body = {"answers": _answers("publicity"), "problems": [{
+                "title": "部分村公示照片未存档", "detail": "抽查 3 个村，1 个村未留存公示照片",
+                "people": 0, "amount_fen": 0}]}
+        c.call("PUT", "supervision", f"/campaigns/{cid}/self-checks/departments/{dept}", Role.DEPARTMENT, own,
+               json=body)
+    for town in TOWNSHIPS:
+        c.call("PUT", "supervision", f"/campaigns/{cid}/self-checks/townships/{town}", Role.TOWNSHIP,
+               {"township": town, "sub": f"mayor-{town}"}, json={"answers": _answers()})
+    for bank in BANKS:
+        c.call("PUT", "supervision", f"/campaigns/{cid}/self-checks/banks/{bank}", Role.BANK,
+               {"bank": bank, "sub": f"manager-{bank}"}, json={"answers": _answers()})
+    progress(f"campaign {cid}: {len(departments)} departments, {len(TOWNSHIPS)} townships and {len(BANKS)} banks "
+             f"self-checked; {zero} reported zero problems")
+    c.call("POST", "supervision", f"/campaigns/{cid}/spot-check", Role.FINANCE, {"sub": "jiandu-1"}, ok=(201, 409),
+           json={"seed": year * 10_000 + 527})
+    c.call("POST", "supervision", f"/campaigns/{cid}/spot-check/confirm", Role.AUDITOR, {"sub": "shenji-1"},
+           ok=(200, 409))
+    spot = c.call("GET", "supervision", f"/campaigns/{cid}/spot-check", Role.FINANCE)
+    found = c.call("POST", "supervision", "/problems", Role.FINANCE, params={"campaign_id": cid}, json={
+        "title": "自查零报送，抽查发现公示异议查实未列入问题清单",
+        "detail": "抽查核实：公示期内异议查实 1 户，自查未报送",
+        "department_code": zero, "people": 1, "severity": "serious"})
+    c.call("POST", "supervision", f"/problems/{found['problem_id']}/hearing", Role.AUDITOR, {"sub": "shenji-1"},
+           json={"decision": "自查走过场，移交县纪委监委"})
+    c.call("POST", "supervision", f"/problems/{found['problem_id']}/transfer", Role.FINANCE, {"sub": "jiandu-1"},
+           json={"sent_to": "县纪委监委", "what_was_sent": "问题线索移送函、自查表、抽查记录"})
+    late = c.call("POST", "supervision", "/problems", Role.FINANCE, params={"campaign_id": cid}, json={
+        "title": "退回资金未及时处理", "detail": "退回款项逾期未重新发放", "department_code": departments[0],
+        "due_on": (dt.date.today() - dt.timedelta(days=1)).isoformat()})
+    for p in c.call("GET", "supervision", "/problems", Role.FINANCE, params={"campaign_id": cid}):
+        if p["source"] == "self_check" and p["status"] == "open":
+            owner = {"department": p["department_code"], "sub": f"head-{p['department_code']}"}
+            c.call("POST", "supervision", f"/problems/{p['problem_id']}/rectified", Role.DEPARTMENT, owner,
+                   json={"measures": "补拍公示照片并建立公示档案"})
+            c.call("POST", "supervision", f"/problems/{p['problem_id']}/verify", Role.AUDITOR, {"sub": "shenji-1"},
+                   json={"note": "现场核实"})
+    progress(f"campaign {cid}: spot check {spot['sample']} ({spot['coverage']:.0%} of departments, seed "
+             f"{spot['seed']}); self-check problems rectified and verified; one lead transferred; "
+             f"problem {late['problem_id']} is past its deadline")
+    return CampaignResult(cid, zero, c.call("GET", "supervision", f"/campaigns/{cid}", Role.FINANCE), spot,
+                          c.call("GET", "supervision", "/problems", Role.FINANCE, params={"campaign_id": cid}))
+
+
+def campaign_table(result: CampaignResult) -> str:
+    p = result.progress
+    out = [f"campaign {p['name']} ({result.campaign_id})",
+           f"  {'unit 单位':<24}{'reported 报送':>14}{'known 系统发现':>16}  flag"]
+    for s in p["self_checks"]:
+        out.append(f"  {s['unit_kind'] + ' ' + s['unit_code']:<24}{s['reported_problems']:>14}{s['known_findings']:>16}"
+                   f"  {s['flag']}")
+    out.append(f"  spot check 抽查: {', '.join(result.spot['sample'])} — {result.spot['coverage']:.0%} of "
+               f"{len(result.spot['weights'])} departments, seed {result.spot['seed']}, "
+               f"confirmed by {result.spot['confirmed_by']}, redraw matches: {result.spot['redraw_matches']}")
+    counts: dict[str, int] = {}
+    for prob in result.problems:
+        counts[prob["status_label"]] = counts.get(prob["status_label"], 0) + 1
+    out.append("  problems 问题: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    return "\n".join(out)

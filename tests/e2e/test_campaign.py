@@ -1,0 +1,56 @@
+"""The campaign on the running stack after the payroll (deploy/demo/campaign.py, as `make run` does it)."""
+
+from __future__ import annotations
+
+import io
+import time
+
+from openpyxl import load_workbook
+
+from deploy.demo.campaign import CampaignResult
+from deploy.demo.client import CountyClient
+from shared.auth import Role
+
+
+def test_a_zero_report_while_problems_are_known_is_marked_and_drawn(campaign: CampaignResult) -> None:
+    mine = next(s for s in campaign.progress["self_checks"] if s["unit_code"] == campaign.zero_reporter)
+    # the upheld objection of the payroll: an entry withdrawn and a complaint upheld in this department
+    assert mine["reported_problems"] == 0 and mine["known_findings"] >= 2
+    assert mine["flag"] == "零报送但系统已发现问题"
+    assert campaign.zero_reporter in campaign.progress["understated"]
+    spot = campaign.spot
+    assert campaign.zero_reporter in spot["sample"] and spot["coverage"] >= 0.3
+    assert spot["redraw_matches"] and spot["confirmed_by"] == "shenji-1"
+
+
+def test_problems_are_rectified_transferred_and_an_overdue_one_alerted(campaign: CampaignResult,
+                                                                       client: CountyClient) -> None:
+    statuses = [p["status"] for p in campaign.problems]
+    assert statuses.count("verified") >= 1 and statuses.count("transferred") == 1
+    lead = next(p for p in campaign.problems if p["status"] == "transferred")
+    assert lead["lead"]["sent_to"] == "县纪委监委" and lead["hearing"]["decision"]
+    late = next(p for p in campaign.problems if p["title"] == "退回资金未及时处理")
+    deadline = time.monotonic() + 30
+    while True:
+        alerts = client.call("GET", "supervision", "/alerts", Role.FINANCE)
+        if any(a["kind"] == "problem_overdue" and a["subject"] == late["problem_id"] for a in alerts):
+            break
+        assert time.monotonic() < deadline, "no alert for the overdue problem"
+        time.sleep(1)
+    own = client.call("GET", "supervision", "/problems", Role.DEPARTMENT,
+                      {"department": campaign.zero_reporter}, params={"campaign_id": campaign.campaign_id})
+    assert own and {p["department_code"] for p in own} == {campaign.zero_reporter}
+
+
+def test_the_report_opens_and_its_ledger_equals_the_ledger(campaign: CampaignResult, client: CountyClient) -> None:
+    resp = client.http.get(client.url("supervision", f"/campaigns/{campaign.campaign_id}/report.xlsx"),
+                           headers={"authorization": f"Bearer {client.token(Role.AUDITOR)}"})
+    assert resp.status_code == 200
+    book = load_workbook(io.BytesIO(resp.content), read_only=True)
+    rows = list(book["台账(人卡钱)"].iter_rows(values_only=True))
+    ledger = client.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"})["rows"]
+    for stage, label in (("credited", "银行入卡"), ("declared", "申报"), ("withdrawn", "公示异议撤销")):
+        col = rows[0].index(f"{label}金额(分)")
+        assert sum(int(r[col]) for r in rows[1:]) == sum(r[stage]["fen"] for r in ledger), stage
+    problems = list(book["问题清单"].iter_rows(values_only=True))
+    assert len(problems) - 1 == len(campaign.problems)
