@@ -117,7 +117,7 @@ def run_faults(people_count: int, kills: int, seed_value: int, kafka_port: int =
         progs = programs(today.year)
         say = (lambda m: None) if quiet else (lambda m: print(m, flush=True))
         say(f"seeding {len(people)} residents ...")
-        rows, planted = prepare(c, people, progs, today, rng)
+        rows, planted, _ = prepare(c, people, progs, today, rng)
         killer = Killer(stack, infra, kills, rng, say)
         killer.start()
         say(f"submitting {sum(len(r) for r in rows.values())} rows while killing services ...")

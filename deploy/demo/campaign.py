@@ -6,14 +6,16 @@ is transferred to discipline inspection as a lead, one is past its deadline."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from deploy.demo.client import CountyClient
-from deploy.demo.county import BANKS, TOWNSHIPS, programs
+from deploy.demo.county import BANKS, TOWNSHIPS, programs, residents
 from deploy.demo.payroll import PayrollResult
 from shared.auth import Role
+from shared.masking import mask_id, mask_name
 
 ITEMS = ("catalog_published", "card_only", "bank_contract", "process", "publicity", "payments_matched",
          "complaints", "ledger")
@@ -26,6 +28,48 @@ class CampaignResult:
     progress: dict[str, Any]
     spot: dict[str, Any]
     problems: list[dict[str, Any]]
+    recovery: dict[str, Any]
+
+
+def _wait(what: str, ready: Callable[[], Any], timeout: float = 120) -> Any:
+    deadline = time.monotonic() + timeout
+    while not (got := ready()):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what} not after {timeout}s")
+        time.sleep(0.5)
+    return got
+
+
+def look_back(c: CountyClient, payroll: PayrollResult, progress: Callable[[str], None]) -> dict[str, Any]:
+    """回头看: a death recorded after the payroll makes one credited payment wrong; the year's rosters are checked
+    again, the problem appears, a recovery order gets the money back in two payments, the person is suspended."""
+    batch = payroll.batches[-1]
+    lines = c.call("GET", "disclosure", f"/public/rosters/{batch['batch_id']}", params={"limit": 200})["items"]
+    people = {(mask_id(p.id_number), mask_name(p.name)): p for p in residents(payroll.people, payroll.seed)}
+    line = next(x for x in lines if x["状态"] == "已发放" and (x["公民身份号码"], x["姓名"]) in people)
+    person = people[(line["公民身份号码"], line["姓名"])]
+    start = dt.date.fromisoformat(f"{payroll.period}-01")
+    died = (start - dt.timedelta(days=5)).isoformat()  # before the period: paid to someone no longer alive
+    c.call("POST", "review", "/reference/deaths", Role.FINANCE, json=[
+        {"id_number": i, "on_date": (start - dt.timedelta(days=40)).isoformat()} for i in payroll.deceased
+    ] + [{"id_number": person.id_number, "on_date": died}])
+    found = c.call("POST", "review", "/recheck", Role.FINANCE, json={"year": int(payroll.period[:4])})
+    pid = f"recheck:{line['item_id']}:DECEASED"
+    _wait("the problem found by looking back", lambda: c.call(
+        "GET", "supervision", f"/problems/{pid}", Role.FINANCE, ok=(200, 404)).get("problem_id") == pid)
+    order = c.call("POST", "supervision", f"/problems/{pid}/recovery", Role.FINANCE, json={
+        "due_on": (dt.date.today() + dt.timedelta(days=30)).isoformat()})
+    half = order["amount_fen"] // 2
+    c.call("POST", "supervision", f"/recoveries/{order['recovery_id']}/payments", Role.FINANCE,
+           json={"amount_fen": half, "means": "bank_debit", "note": "代发银行协助划回"})
+    done = c.call("POST", "supervision", f"/recoveries/{order['recovery_id']}/payments", Role.FINANCE,
+                  json={"amount_fen": order["amount_fen"] - half, "means": "returned_to_treasury"})
+    c.call("POST", "supervision", "/suspensions", Role.FINANCE, json={
+        "id_number": person.id_number, "program_code": batch["program_code"], "reason": "受益人已死亡，停止发放",
+        "problem_id": pid})
+    progress(f"looking back: {found['checked_items']} paid items checked again, found {found['found']}; "
+             f"{done['recovered_yuan']} yuan recovered from a payment to a person who had died; suspended")
+    return done | {"batch_id": batch["batch_id"], "item_id": line["item_id"]}
 
 
 def _answers(failed: str | None = None) -> dict[str, dict[str, Any]]:
@@ -38,6 +82,7 @@ def run_campaign(c: CountyClient, payroll: PayrollResult, progress: Callable[[st
     c.call("POST", "supervision", "/campaigns", Role.FINANCE, ok=(201, 409), json={
         "campaign_id": cid, "name": f"{year}年深入整治惠民惠农财政补贴资金发放“一卡通”专项行动", "year": year,
         "scope_years": [year]})
+    recovered = look_back(c, payroll, progress)
     departments = sorted({p.department_code for p in programs(year)})
     objected = next((b for b in payroll.batches if payroll.objections and b["batch_id"] == payroll.objections.batch_id),
                     payroll.batches[0])
@@ -87,7 +132,8 @@ def run_campaign(c: CountyClient, payroll: PayrollResult, progress: Callable[[st
              f"{spot['seed']}); self-check problems rectified and verified; one lead transferred; "
              f"problem {late['problem_id']} is past its deadline")
     return CampaignResult(cid, zero, c.call("GET", "supervision", f"/campaigns/{cid}", Role.FINANCE), spot,
-                          c.call("GET", "supervision", "/problems", Role.FINANCE, params={"campaign_id": cid}))
+                          c.call("GET", "supervision", "/problems", Role.FINANCE, params={"campaign_id": cid}),
+                          recovered)
 
 
 def campaign_table(result: CampaignResult) -> str:
@@ -104,4 +150,7 @@ def campaign_table(result: CampaignResult) -> str:
     for prob in result.problems:
         counts[prob["status_label"]] = counts.get(prob["status_label"], 0) + 1
     out.append("  problems 问题: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    r = result.recovery
+    out.append(f"  recovered 追缴: {r['recovered_yuan']} of {r['amount_yuan']} yuan ({r['status']}), "
+               f"{len(r['payments'])} payments back, {r['recovery_id']}")
     return "\n".join(out)

@@ -45,6 +45,9 @@ class PayrollResult:
     seconds: float
     planted: dict[str, int] = field(default_factory=dict)
     objections: Objections | None = None
+    people: int = 0                                      # residents(people, seed) are the county's people
+    seed: int = 632523
+    deceased: list[str] = field(default_factory=list)  # ID numbers in the death records as seeded
 
     @property
     def ok(self) -> bool:
@@ -286,13 +289,13 @@ def _fen(yuan: str) -> int:
 
 
 def prepare(c: CountyClient, people: list[Resident], progs: list[Program], today: dt.date,
-            rng: random.Random) -> tuple[dict[tuple[str, str], list[dict[str, Any]]], dict[str, int]]:
+            rng: random.Random) -> tuple[dict[tuple[str, str], list[dict[str, Any]]], dict[str, int], Planted]:
     """Seed the county and its reference data; plan the rows to declare (with planted problems)."""
     planted = seed(c, people, progs, today.year, rng)
     marked = pick_planted(people, rng)
     seed_references(c, people, marked, today.replace(day=1))
     rows, planted_rows = plan(people, progs, rng, marked, today.replace(day=1))
-    return rows, planted | planted_rows
+    return rows, planted | planted_rows, marked
 
 
 def declare(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], period: str, progs: list[Program],
@@ -313,7 +316,7 @@ def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], No
     people = residents(people_count, seed_value)
     progs = programs(today.year)
     progress(f"seeding Guide County: {len(progs)} programs, {len(people)} residents, {len(BANKS)} banks")
-    rows, planted = prepare(c, people, progs, today, rng)
+    rows, planted, marked = prepare(c, people, progs, today, rng)
     start = time.monotonic()
     progress(f"submitting {sum(len(r) for r in rows.values())} declared rows in {len(rows)} batches for {period}")
     batches, row_errors = declare(c, rows, period, progs, timeout, progress)
@@ -323,4 +326,5 @@ def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], No
     seconds = time.monotonic() - start
     ledger = c.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"})
     checks = verify(c, batches, ledger)
-    return PayrollResult(period, batches, row_errors, ledger, checks, seconds, planted, objected)
+    return PayrollResult(period, batches, row_errors, ledger, checks, seconds, planted, objected, people_count,
+                         seed_value, sorted(marked.deceased))

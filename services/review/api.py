@@ -10,7 +10,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Body, Depends, File, Query, UploadFile
 from pydantic import BaseModel, Field
 
-from services.review.usecases import decisions, references
+from services.review.usecases import decisions, recheck, references
 from shared.access import Viewer, allow
 from shared.auth import Role
 from shared.errors import Invalid
@@ -123,3 +123,11 @@ async def department_approval(batch_id: str, body: ApprovalIn, rt: RuntimeDep,
 async def batch_decisions(batch_id: str, rt: RuntimeDep, who: Viewer = Depends(READERS)) -> dict[str, Any]:
     """Counts of items by status and first finding."""
     return await rt.run(decisions.batch_decisions, who, batch_id)
+
+
+@router.post("/recheck")
+async def recheck_year(body: recheck.RecheckIn, rt: RuntimeDep,
+                       who: Viewer = Depends(allow(Role.FINANCE, Role.AUDITOR))) -> dict[str, Any]:
+    """回头看: a year's approved rosters checked again against today's reference data (deaths, fiscal payroll,
+    age); what fails goes to supervision's problem list, where paid items are followed to recovery."""
+    return await rt.run(recheck.recheck, who, body)

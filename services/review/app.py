@@ -2,9 +2,17 @@ from fastapi import FastAPI
 
 from services.review import api, tables
 from services.review.settings import Settings
-from services.review.usecases import checks
+from services.review.usecases import checks, recheck
 from shared.audit_routes import audit_router
-from shared.events.payloads import AlertRaised, BatchSubmitted, CardsRegistered, ItemsReviewed, ProgramPublished
+from shared.events.payloads import (
+    AlertRaised,
+    BatchSubmitted,
+    CardsRegistered,
+    EligibilityRechecked,
+    ItemsReviewed,
+    PersonSuspended,
+    ProgramPublished,
+)
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
 
@@ -15,8 +23,9 @@ SPEC = ServiceSpec(
         Subscription(ProgramPublished, checks.on_program_published),
         Subscription(CardsRegistered, checks.on_cards_registered),
         Subscription(BatchSubmitted, checks.on_batch_submitted),
+        Subscription(PersonSuspended, recheck.on_person_suspended),
     ],
-    publishes=[ItemsReviewed, AlertRaised],
+    publishes=[ItemsReviewed, AlertRaised, EligibilityRechecked],
 )
 
 

@@ -54,7 +54,10 @@ RULES: dict[str, tuple[bool, str]] = {  # code: (hard, 说明)
     "OUTSIDE_CRITERIA": (True, "不符合补贴对象条件"),
     "AMOUNT_ABOVE_STANDARD": (True, "申报金额超过补贴标准"),
     "VILLAGE_OFFICIAL": (False, "村干部或其亲属享受补贴，需重点审核"),
+    "SUSPENDED": (True, "监督检查暂停发放"),
 }
+# what is checked again on rosters already paid (回头看): facts about the person that make a payment wrong
+RECHECK_RULES = frozenset({"DECEASED", "PUBLIC_EMPLOYEE", "OUTSIDE_CRITERIA"})
 
 
 @dataclass(frozen=True)
@@ -88,6 +91,7 @@ class References:
     employees: dict[str, str] = field(default_factory=dict)
     officials: dict[str, str] = field(default_factory=dict)
     cards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    suspended: dict[str, str] = field(default_factory=dict)  # id number -> why (this program only)
 
 
 def check_item(item: Item, program: Program, refs: References, period_start: dt.date) -> list[Finding]:
@@ -120,6 +124,8 @@ def check_item(item: Item, program: Program, refs: References, period_start: dt.
             out.append(Finding("AMOUNT_ABOVE_STANDARD", f"{item.amount_fen} fen declared, the standard allows {most}"))
     if item.id_number in refs.officials:
         out.append(Finding("VILLAGE_OFFICIAL", refs.officials[item.id_number]))
+    if item.id_number in refs.suspended:
+        out.append(Finding("SUSPENDED", refs.suspended[item.id_number]))
     return out
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.review import tables
 from services.review.domain import BatchStatus, ItemStatus, Program, References
 from shared.db import SLICE, among
+from shared.events.payloads import Item
 
 KINDS = ("household", "deaths", "public_employees", "village_officials")
 R, B, IT = tables.ref_rows, tables.batches, tables.items
@@ -197,3 +198,29 @@ async def counts_by_reason(session: AsyncSession, batch_id: str) -> list[dict[st
         "SELECT status, findings -> 0 ->> 'code', count(*) FROM items WHERE batch_id = :b GROUP BY 1, 2"),
         {"b": batch_id})).all()
     return [{"status": r[0], "reason_code": r[1], "count": r[2]} for r in rows]
+
+
+async def keep_suspension(session: AsyncSession, values: dict[str, Any]) -> None:
+    stmt = pg_insert(tables.suspensions).values(**values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["suspension_id"],
+                                                     set_={"active": stmt.excluded.active}))
+
+
+async def suspended(session: AsyncSession, program: str, id_numbers: list[str]) -> dict[str, str]:
+    """Active suspensions of these people in this program (id number -> reason)."""
+    su = tables.suspensions
+    rows = await session.execute(select(su.c.id_number, su.c.reason).where(
+        su.c.active, su.c.program_code == program, among(su.c.id_number, id_numbers)))
+    return {r.id_number: r.reason for r in rows}
+
+
+async def approved_batches(session: AsyncSession, year: str) -> list[dict[str, Any]]:
+    rows = await session.execute(select(B).where(B.c.status == BatchStatus.APPROVED, func.left(B.c.period, 4) == year)
+                                 .order_by(B.c.batch_id))
+    return [dict(r) for r in rows.mappings()]
+
+
+async def approved_items(session: AsyncSession, batch_id: str) -> list[Item]:
+    rows = await session.execute(select(IT.c.body).where(IT.c.batch_id == batch_id, IT.c.status == ItemStatus.APPROVED)
+                                 .order_by(IT.c.item_id))
+    return [Item(**body) for body in rows.scalars()]

@@ -112,3 +112,13 @@ items = Table(
     Column("decided_by", String(100), nullable=True),
     Column("decision_reason", Text, nullable=True),
 )
+
+# 暂停发放: set by supervision; a suspended person's new items in the program are rejected (SUSPENDED)
+suspensions = Table(
+    "suspensions", metadata,
+    Column("suspension_id", String(60), primary_key=True),
+    Column("id_number", String(18), nullable=False, index=True),
+    Column("program_code", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+)

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import Response
 
-from services.supervision.usecases import campaign, report
+from services.supervision.usecases import campaign, recovery, report
 from services.supervision.usecases import ledger as usecases
 from services.supervision.usecases import problems as problems_uc
 from shared.access import Viewer, allow
@@ -210,3 +210,43 @@ async def hearing(problem_id: ProblemId, body: problems_uc.HearingIn, rt: Runtim
                   who: Viewer = Depends(CHECKERS)) -> dict[str, Any]:
     """集中审理: the hearing's decision on a problem."""
     return await rt.run(problems_uc.hear, who, problem_id, body)
+
+
+@router.post("/problems/{problem_id}/recovery", status_code=201)
+async def open_recovery(problem_id: ProblemId, body: recovery.RecoveryIn, rt: RuntimeDep,
+                        who: Viewer = Depends(allow(Role.FINANCE))) -> dict[str, Any]:
+    """追缴: a recovery order for the money paid on a problem's item."""
+    return await rt.run(recovery.open_recovery, who, problem_id, body)
+
+
+@router.get("/recoveries")
+async def recoveries(rt: RuntimeDep, who: Viewer = Depends(LEDGER)) -> list[dict[str, Any]]:
+    """Recovery orders within the caller's scope: amount, recovered so far, outstanding, due, each payment back."""
+    return await rt.run(recovery.list_recoveries, who)
+
+
+@router.post("/recoveries/{recovery_id}/payments")
+async def recovery_payment(recovery_id: Annotated[str, Path(max_length=140)], body: recovery.RecoveryPaymentIn,
+                           rt: RuntimeDep, who: Viewer = Depends(allow(Role.FINANCE))) -> dict[str, Any]:
+    """Money came back (清退): netted in the ledger and returned to the quota by treasury."""
+    return await rt.run(recovery.record_payment, who, recovery_id, body)
+
+
+@router.post("/suspensions", status_code=201)
+async def suspend(body: recovery.SuspensionIn, rt: RuntimeDep,
+                  who: Viewer = Depends(allow(Role.FINANCE))) -> dict[str, Any]:
+    """暂停发放: no new item of the person in the program is approved or cleared until lifted."""
+    return await rt.run(recovery.suspend, who, body)
+
+
+@router.post("/suspensions/{suspension_id}/lift")
+async def lift(suspension_id: Annotated[str, Path(pattern=r"^S[0-9A-F]{15}$")], rt: RuntimeDep,
+               who: Viewer = Depends(allow(Role.FINANCE))) -> dict[str, Any]:
+    """End a suspension: held items go on."""
+    return await rt.run(recovery.lift, who, suspension_id)
+
+
+@router.get("/suspensions")
+async def suspensions(rt: RuntimeDep, who: Viewer = Depends(CHECKERS)) -> list[dict[str, Any]]:
+    """Suspensions, active and lifted (ID numbers masked)."""
+    return await rt.run(recovery.list_suspensions, who)

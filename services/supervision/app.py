@@ -3,19 +3,22 @@ from fastapi import FastAPI
 from services.supervision import api, tables
 from services.supervision.settings import Settings
 from services.supervision.usecases import ledger as usecases
-from services.supervision.usecases import problems
+from services.supervision.usecases import problems, recovery
 from shared.events.envelope import DeadLettered
 from shared.events.payloads import (
     AlertRaised,
     BatchSubmitted,
     CaseResolved,
     ComplaintFiled,
+    EligibilityRechecked,
     ItemsCleared,
     ItemsReviewed,
     ItemsWithdrawn,
+    MoneyRecovered,
     PaymentCompleted,
     PaymentOrdered,
     PaymentSettled,
+    PersonSuspended,
     RosterPublished,
 )
 from shared.messaging.consumer import Subscription
@@ -37,7 +40,9 @@ SPEC = ServiceSpec(
         Subscription(AlertRaised, usecases.on_alert_raised),
         Subscription(ItemsWithdrawn, usecases.on_items_withdrawn),
         Subscription(CaseResolved, usecases.on_case_resolved),
+        Subscription(EligibilityRechecked, recovery.on_eligibility_rechecked),
     ],
+    publishes=[MoneyRecovered, PersonSuspended],
     background=[problems.watch_deadlines],
 )
 

@@ -22,6 +22,7 @@ STAGES = {
     "ordered": "ordered",
     "credited": "outcome = 'credited'",
     "failed": "outcome IN ('failed', 'refused')",
+    "recovered": "recovered_fen > 0",
 }
 GROUPS = {"program": "program_code", "department": "department_code", "township": "township_code",
           "batch": "batch_id"}
@@ -54,7 +55,8 @@ def _ledger_sql(group_col: str) -> str:
         cols += [f"count(DISTINCT id_number) FILTER (WHERE {cond}) AS {stage}_people",
                  f"count(DISTINCT card_number) FILTER (WHERE {cond}) AS {stage}_cards",
                  f"count(*) FILTER (WHERE {cond}) AS {stage}_items",
-                 f"coalesce(sum(amount_fen) FILTER (WHERE {cond}), 0) AS {stage}_fen"]
+                 f"coalesce(sum({'recovered_fen' if stage == 'recovered' else 'amount_fen'}) FILTER (WHERE {cond}), 0)"
+                 f" AS {stage}_fen"]
     return (f"SELECT {group_col} AS grp, {', '.join(cols)} FROM ledger "
             "WHERE (CAST(:dept AS text) IS NULL OR department_code = :dept) "
             "AND (CAST(:town AS text) IS NULL OR township_code = :town) "
@@ -180,9 +182,13 @@ async def known_findings(session: AsyncSession, kind: str, unit: str, years: lis
     alerts = (await session.execute(text(
         f"SELECT count(*) FROM alerts WHERE subject IN (SELECT DISTINCT batch_id FROM ledger WHERE {scope})"),
         params)).scalar()
+    ineligible = (await session.execute(text(
+        f"SELECT count(*) FROM problems WHERE source = 'cross_check' AND {column} = :unit "
+        "AND (CAST(:programs AS text[]) IS NULL OR program_code = ANY(CAST(:programs AS text[])))"),
+        params)).scalar()
     return {"rejected_items": int(row["rejected"]), "returned_items": int(row["returned"]),
             "withdrawn_items": int(row["withdrawn"]), "upheld_complaints": int(upheld or 0),
-            "alerts": int(alerts or 0)}
+            "alerts": int(alerts or 0), "paid_ineligible": int(ineligible or 0)}
 
 
 async def save_self_check(session: AsyncSession, values: dict[str, Any]) -> None:
@@ -276,3 +282,70 @@ async def problem_counts(session: AsyncSession, campaign_id: str) -> list[dict[s
         "SELECT department_code, source, status, count(*) AS n, coalesce(sum(amount_fen), 0) AS fen "
         "FROM problems WHERE campaign_id = :c GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"), {"c": campaign_id})
     return [dict(r) | {"fen": int(r["fen"])} for r in rows.mappings()]
+
+
+R, RP, SU = tables.recoveries, tables.recovery_payments, tables.suspensions
+
+
+async def credited_row(session: AsyncSession, item_id: str) -> dict[str, Any] | None:
+    row = (await session.execute(text("SELECT * FROM ledger WHERE item_id = :i AND outcome = 'credited'"),
+                                 {"i": item_id})).mappings().first()
+    return dict(row) if row else None
+
+
+async def add_recovery(session: AsyncSession, values: dict[str, Any]) -> bool:
+    got = await session.execute(insert(R).values(**values).on_conflict_do_nothing().returning(R.c.recovery_id))
+    return got.first() is not None
+
+
+async def recovery(session: AsyncSession, recovery_id: str, lock: bool = False) -> dict[str, Any] | None:
+    q = R.select().where(R.c.recovery_id == recovery_id)
+    row = (await session.execute(q.with_for_update() if lock else q)).mappings().first()
+    return dict(row) if row else None
+
+
+async def recoveries(session: AsyncSession, department: str | None, township: str | None) -> list[dict[str, Any]]:
+    q = R.select().order_by(R.c.created_at.desc())
+    if department:
+        q = q.where(R.c.department_code == department)
+    if township:
+        q = q.where(R.c.township_code == township)
+    return [dict(r) for r in (await session.execute(q)).mappings()]
+
+
+async def add_recovery_payment(session: AsyncSession, recovery_id: str, values: dict[str, Any]) -> int:
+    """Record a payment back; returns its sequence number."""
+    seq = (await session.execute(select(func.coalesce(func.max(RP.c.seq), 0)).where(
+        RP.c.recovery_id == recovery_id))).scalar_one() + 1
+    await session.execute(insert(RP).values(recovery_id=recovery_id, seq=seq, **values))
+    return int(seq)
+
+
+async def recovery_payments(session: AsyncSession, recovery_id: str) -> list[dict[str, Any]]:
+    rows = await session.execute(RP.select().where(RP.c.recovery_id == recovery_id).order_by(RP.c.seq))
+    return [dict(r) for r in rows.mappings()]
+
+
+async def recovered(session: AsyncSession, recovery_id: str, item_id: str, amount: int, done: bool) -> None:
+    await session.execute(R.update().where(R.c.recovery_id == recovery_id).values(
+        recovered_fen=R.c.recovered_fen + amount, status="recovered" if done else "open"))
+    await session.execute(text("UPDATE ledger SET recovered_fen = recovered_fen + :a WHERE item_id = :i"),
+                          {"a": amount, "i": item_id})
+
+
+async def add_suspension(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(SU).values(**values))
+
+
+async def suspension(session: AsyncSession, suspension_id: str, lock: bool = False) -> dict[str, Any] | None:
+    q = SU.select().where(SU.c.suspension_id == suspension_id)
+    row = (await session.execute(q.with_for_update() if lock else q)).mappings().first()
+    return dict(row) if row else None
+
+
+async def lift_suspension(session: AsyncSession, suspension_id: str, by: str) -> None:
+    await session.execute(SU.update().where(SU.c.suspension_id == suspension_id).values(active=False, lifted_by=by))
+
+
+async def suspensions(session: AsyncSession) -> list[dict[str, Any]]:
+    return [dict(r) for r in (await session.execute(SU.select().order_by(SU.c.at.desc()))).mappings()]

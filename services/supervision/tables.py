@@ -28,6 +28,7 @@ ledger = Table(
     Column("outcome", String(10), nullable=True),
     Column("outcome_code", String(40), nullable=True),
     Column("outcome_attempt", BigInteger, nullable=True),  # a re-issue's result replaces the first one's
+    Column("recovered_fen", BigInteger, nullable=False, server_default="0"),  # 清退、追缴 of money wrongly paid
 )
 
 rosters = Table(
@@ -147,4 +148,49 @@ alerts = Table(
     Column("subject", String(200), nullable=False),
     Column("detail", Text, nullable=False),
     Column("raised_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# 追缴: money wrongly paid, to be recovered from the person (or whoever received it)
+recoveries = Table(
+    "recoveries", metadata,
+    Column("recovery_id", String(140), primary_key=True),
+    Column("problem_id", String(120), nullable=False, index=True),
+    Column("item_id", String(60), nullable=False),
+    Column("batch_id", String(40), nullable=False),
+    Column("program_code", String(40), nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("township_code", String(12), nullable=False),
+    Column("period", String(7), nullable=False),
+    Column("id_number", String(18), nullable=True),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("recovered_fen", BigInteger, nullable=False, server_default="0"),
+    Column("due_on", Date, nullable=False),
+    Column("status", String(12), nullable=False, server_default="open"),  # open | recovered
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+recovery_payments = Table(
+    "recovery_payments", metadata,
+    Column("recovery_id", String(140), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("means", String(40), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("by", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# 暂停发放: a person stopped in a program while a problem is dealt with
+suspensions = Table(
+    "suspensions", metadata,
+    Column("suspension_id", String(60), primary_key=True),
+    Column("id_number", String(18), nullable=False),
+    Column("program_code", String(40), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("active", Boolean, nullable=False),
+    Column("problem_id", String(120), nullable=True),
+    Column("by", String(100), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    Column("lifted_by", String(100), nullable=True),
 )

@@ -5,6 +5,7 @@ from services.treasury.settings import Settings
 from shared.audit_routes import audit_router
 from shared.events.payloads import (
     ItemsCleared,
+    MoneyRecovered,
     OrderAccepted,
     PaymentCompleted,
     PaymentOrdered,
@@ -22,6 +23,7 @@ SPEC = ServiceSpec(
         Subscription(ItemsCleared, usecases.on_items_cleared),
         Subscription(PaymentSettled, usecases.on_payment_settled),
         Subscription(OrderAccepted, usecases.on_order_accepted),
+        Subscription(MoneyRecovered, usecases.on_money_recovered),
     ],
     publishes=[PaymentOrdered, PaymentCompleted],
 )

@@ -157,3 +157,20 @@ async def move_order(session: AsyncSession, order_id: str, target: OrderStatus) 
                                                   ORD.c.status.in_(ORDER_FLOW.sources(target)))
                                 .values(status=target).returning(ORD.c.order_id))
     return got.scalar() is not None
+
+
+async def credited_order(session: AsyncSession, item_id: str) -> str | None:
+    """The order whose attempt credited the item (at most one: uq_order_items_credited_once)."""
+    return (await session.execute(select(tables.order_items.c.order_id).where(
+        tables.order_items.c.item_id == item_id, tables.order_items.c.outcome == "credited"))).scalar_one_or_none()
+
+
+async def add_recovery(session: AsyncSession, values: dict[str, Any]) -> bool:
+    """Record a payment back once (a redelivered event changes nothing)."""
+    got = await session.execute(pg_insert(tables.recoveries).values(**values).on_conflict_do_nothing()
+                                .returning(tables.recoveries.c.recovery_id))
+    if got.first() is None:
+        return False
+    await session.execute(update(ORD).where(ORD.c.order_id == values["order_id"]).values(
+        recovered_fen=ORD.c.recovered_fen + values["amount_fen"]))
+    return True

@@ -94,6 +94,7 @@ orders = Table(
     counter("credited_fen"),
     counter("returned_count"),
     counter("returned_fen"),
+    counter("recovered_fen"),  # 追缴: wrongly paid money that came back (its quota given back)
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )
 
@@ -111,3 +112,15 @@ order_items = Table(
 # never paid twice: at most one credited row per item, whatever the attempt
 Index("uq_order_items_credited_once", order_items.c.item_id, unique=True,
       postgresql_where=text("outcome = 'credited'"))
+
+# 清退、追缴 received from supervision: each payment back once, the quota given back to its levels
+recoveries = Table(
+    "recoveries", metadata,
+    Column("recovery_id", String(140), primary_key=True),
+    Column("seq", Integer, primary_key=True),
+    Column("order_id", String(80), nullable=False),
+    Column("item_id", String(60), nullable=False),
+    Column("amount_fen", BigInteger, nullable=False),
+    Column("means", String(40), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)

@@ -19,6 +19,7 @@ from shared.events.envelope import Envelope
 from shared.events.payloads import (
     Item,
     ItemsCleared,
+    MoneyRecovered,
     OrderAccepted,
     PaymentCompleted,
     PaymentOrdered,
@@ -113,6 +114,17 @@ async def on_payment_settled(ctx: Ctx, env: Envelope[PaymentSettled]) -> None:
             ordered_count=order["item_count"], ordered_fen=order["amount_fen"],
             credited_count=order["credited_count"], credited_fen=order["credited_fen"],
             returned_count=order["returned_count"], returned_fen=order["returned_fen"]))
+
+
+async def on_money_recovered(ctx: Ctx, env: Envelope[MoneyRecovered]) -> None:
+    """清退、追缴: money wrongly paid came back; its amount goes back to the levels the order drew it from."""
+    r = env.payload
+    order_id = await store.credited_order(ctx.session, r.item_id)
+    if order_id is None:
+        raise LookupError(f"recovery {r.recovery_id} for item {r.item_id}, which no order credited")
+    if await store.add_recovery(ctx.session, {"recovery_id": r.recovery_id, "seq": r.seq, "order_id": order_id,
+                                              "item_id": r.item_id, "amount_fen": r.amount_fen, "means": r.means}):
+        await store.release_quota(ctx.session, order_id, r.program_code, period_year(r.period), r.amount_fen)
 
 
 async def on_program_published(ctx: Ctx, env: Envelope[ProgramPublished]) -> None:

@@ -431,3 +431,41 @@ class TownshipRegistered(Event):
     township_code: str
     name: str
     villages: tuple[str, ...]
+
+
+class EligibilityRechecked(_BatchChunk):
+    """回头看: approved items of a batch checked again against today's reference data; what no longer holds."""
+
+    event_type: ClassVar[str] = "review.eligibility.rechecked"
+    topic: ClassVar[str] = topics.ELIGIBILITY_RECHECKED
+    checked_count: int
+    found: tuple[RejectedItem, ...]
+
+
+class MoneyRecovered(Event):
+    """清退、追缴: money wrongly paid came back (part or all); treasury gives it back to the quota."""
+
+    event_type: ClassVar[str] = "supervision.money.recovered"
+    topic: ClassVar[str] = topics.MONEY_RECOVERED
+    key_field: ClassVar[str] = "recovery_id"
+    recovery_id: str
+    seq: int
+    item_id: str
+    batch_id: str
+    program_code: str
+    period: str
+    amount_fen: int
+    means: str
+
+
+class PersonSuspended(Event):
+    """暂停发放: no new item of this person in this program is approved or cleared while active."""
+
+    event_type: ClassVar[str] = "supervision.person.suspended"
+    topic: ClassVar[str] = topics.PERSON_SUSPENDED
+    key_field: ClassVar[str] = "suspension_id"
+    suspension_id: str
+    id_number: str
+    program_code: str
+    reason: str
+    active: bool

@@ -12,7 +12,8 @@ EVENTS: tuple[type[Event], ...] = (
     payloads.RosterPublished, payloads.PaymentOrdered, payloads.PaymentCompleted, payloads.InstructionIssued,
     payloads.PaymentSettled, payloads.OrderAccepted, payloads.AlertRaised, payloads.CardsRegistered,
     payloads.BankFeedbackReported, payloads.ComplaintFiled, DeadLettered, payloads.CaseResolved,
-    payloads.ObjectionFiled, payloads.ItemsWithdrawn, payloads.TownshipRegistered,
+    payloads.ObjectionFiled, payloads.ItemsWithdrawn, payloads.TownshipRegistered, payloads.EligibilityRechecked,
+    payloads.MoneyRecovered, payloads.PersonSuspended,
 )
 BY_TOPIC: dict[str, type[Event]] = {e.topic: e for e in EVENTS}
 

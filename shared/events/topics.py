@@ -20,6 +20,9 @@ CASE_RESOLVED = "complaint.case.resolved.v1"
 OBJECTION_FILED = "disclosure.objection.filed.v1"
 ITEMS_WITHDRAWN = "disclosure.items.withdrawn.v1"
 TOWNSHIP_REGISTERED = "declaration.township.registered.v1"
+ELIGIBILITY_RECHECKED = "review.eligibility.rechecked.v1"
+MONEY_RECOVERED = "supervision.money.recovered.v1"
+PERSON_SUSPENDED = "supervision.person.suspended.v1"
 DEAD_LETTER = "ykt.deadletter.v1"
 
 ALL = (
@@ -29,5 +32,6 @@ ALL = (
     BANK_FEEDBACK,
     COMPLAINT_FILED, DEAD_LETTER,
     CASE_RESOLVED, OBJECTION_FILED, ITEMS_WITHDRAWN, TOWNSHIP_REGISTERED,
+    ELIGIBILITY_RECHECKED, MONEY_RECOVERED, PERSON_SUSPENDED,
 )
 PARTITIONS = 6

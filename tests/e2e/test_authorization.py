@@ -52,7 +52,8 @@ def _resources(c: CountyClient, payroll: PayrollResult) -> tuple[dict[str, str],
               "card_number": account["card_number"], "kind": "household", "code": "NO-SUCH-PROGRAM",
               "request_id": "CCNOSUCHREQUEST", "complaint_id": _closed_case(c, head),
               "campaign_id": _campaign_drawn(c), "problem_id": _verified_problem(c, head),
-              "department_code": head["department_code"], "township_code": town, "bank_code": bank}
+              "department_code": head["department_code"], "township_code": town, "bank_code": bank,
+              "recovery_id": "NO-SUCH-RECOVERY", "suspension_id": "SNOSUCH"}
     scopes = {Role.TOWNSHIP: (town, "632523100" if town != "632523100" else "632523101"),
               Role.DEPARTMENT: (head["department_code"], "JY" if head["department_code"] != "JY" else "MZ"),
               Role.BANK: (bank, "QHRCB" if bank != "QHRCB" else "ABC")}

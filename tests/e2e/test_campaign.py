@@ -54,3 +54,26 @@ def test_the_report_opens_and_its_ledger_equals_the_ledger(campaign: CampaignRes
         assert sum(int(r[col]) for r in rows[1:]) == sum(r[stage]["fen"] for r in ledger), stage
     problems = list(book["问题清单"].iter_rows(values_only=True))
     assert len(problems) - 1 == len(campaign.problems)
+
+
+def test_a_death_found_after_payment_is_recovered_and_nets_out(campaign: CampaignResult,
+                                                                client: CountyClient) -> None:
+    r = campaign.recovery
+    assert r["status"] == "recovered" and r["recovered_fen"] == r["amount_fen"] > 0
+    assert [p["means"] for p in r["payments"]] == ["bank_debit", "returned_to_treasury"]
+    rows = client.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "batch",
+                                                                             "batch_id": r["batch_id"]})["rows"]
+    assert rows[0]["recovered"]["fen"] == r["amount_fen"]
+    assert rows[0]["net"]["fen"] == rows[0]["credited"]["fen"] - r["amount_fen"]
+    deadline = time.monotonic() + 60
+    while True:  # treasury gives the money back to the quota the order drew it from
+        orders = [o for o in client.call("GET", "treasury", "/orders", Role.FINANCE)  # a supplement's too (-R1)
+                  if o["batch_id"].split("-R")[0] == r["batch_id"]]
+        if sum(o["recovered_fen"] for o in orders) == r["amount_fen"]:
+            break
+        assert time.monotonic() < deadline, orders
+        time.sleep(1)
+    problem = client.call("GET", "supervision", f"/problems/recheck:{r['item_id']}:DECEASED", Role.FINANCE)
+    assert problem["source"] == "cross_check" and problem["title"].endswith("受益人已死亡")
+    suspended = client.call("GET", "supervision", "/suspensions", Role.AUDITOR)
+    assert any(s["active"] and s["problem_id"] == problem["problem_id"] for s in suspended)

@@ -15,7 +15,7 @@ from services.disclosure.settings import Settings
 from services.disclosure.usecases.windows import hold_lines, release
 from shared.errors import Conflict, NotFound
 from shared.events.envelope import Envelope
-from shared.events.payloads import CaseResolved, ComplaintFiled, ObjectionFiled
+from shared.events.payloads import CaseResolved, ComplaintFiled, ObjectionFiled, PersonSuspended
 from shared.inputs import Name
 from shared.messaging.context import HandlerContext
 from shared.receipts import code_hash, new_receipt
@@ -69,3 +69,14 @@ async def on_complaint_filed(ctx: Ctx, env: Envelope[ComplaintFiled]) -> None:
 async def on_case_resolved(ctx: Ctx, env: Envelope[CaseResolved]) -> None:
     """Release (not upheld) or withdraw (upheld) whatever the case held."""
     await release(ctx, env.payload.complaint_id, env.payload.outcome == "upheld")
+
+
+async def on_person_suspended(ctx: Ctx, env: Envelope[PersonSuspended]) -> None:
+    """暂停发放 holds the person's lines in the program not yet cleared (and those to come) until lifted."""
+    p = env.payload
+    if p.active:
+        await hold_lines(ctx, p.suspension_id, await store.unpaid_lines_of(ctx.session, p.id_number,
+                                                                            p.program_code, None))
+        await store.add_person_hold(ctx.session, p.suspension_id, p.id_number, p.program_code)
+    else:
+        await release(ctx, p.suspension_id, upheld=False)

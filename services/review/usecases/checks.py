@@ -36,6 +36,7 @@ async def on_batch_submitted(ctx: Ctx, env: Envelope[BatchSubmitted]) -> None:
     latest = await store.latest_imports(ctx.session)
     refs = await store.references(ctx.session, [i.id_number for i in c.items], [i.card_number for i in c.items],
                                   latest)
+    refs.suspended = await store.suspended(ctx.session, c.program_code, [i.id_number for i in c.items])
     findings = {i.item_id: check_item(i, program, refs, start) for i in c.items}
     await _cross_item_rules(ctx, c, findings)
     await store.add_items(ctx.session, [{

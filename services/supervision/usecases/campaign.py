@@ -86,7 +86,7 @@ async def prefill(ctx: Ctx, who: Viewer, campaign_id: str, kind: UnitKind, code:
 def _problems_known(known: dict[str, int]) -> int:
     """Findings that are problems of the unit's management (items caught at review were stopped in time)."""
     return sum(v for k, v in known.items() if k in ("withdrawn_items", "upheld_complaints", "alerts",
-                                                    "returned_orders"))
+                                                    "returned_orders", "paid_ineligible"))
 
 
 async def submit_self_check(ctx: Ctx, who: Viewer, campaign_id: str, kind: UnitKind, code: str,

@@ -28,7 +28,7 @@ from shared.messaging.context import HandlerContext
 Ctx = HandlerContext[Settings]
 LABELS = {"declared": "申报", "approved": "审核通过", "rejected": "审核退回", "withdrawn": "公示异议撤销",
           "cleared": "公示无异议",
-          "ordered": "国库拨付", "credited": "银行入卡", "failed": "发放失败"}
+          "ordered": "国库拨付", "credited": "银行入卡", "failed": "发放失败", "recovered": "追缴收回"}
 
 
 def _head(p: BatchSubmitted | ItemsReviewed | ItemsCleared | PaymentOrdered | PaymentSettled) -> dict[str, Any]:
@@ -142,6 +142,8 @@ async def ledger(ctx: Ctx, who: Viewer, by: str, batch_id: str | None = None) ->
     narrowed = who.narrowed()
     rows = await store.ledger(ctx.session, by, narrowed.get("department_code"), narrowed.get("township_code"),
                               batch_id)
+    for r in rows:  # 人、卡、钱 paid, recovered and net (what stays paid after 清退、追缴)
+        r["net"] = {"fen": r["credited"]["fen"] - r["recovered"]["fen"]}
     return {"by": by, "stages": LABELS, "rows": rows}
 
 
