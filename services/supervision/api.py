@@ -20,10 +20,17 @@ LEDGER = allow(Role.FINANCE, Role.AUDITOR, Role.DEPARTMENT, Role.TOWNSHIP, scope
 
 
 @router.get("/ledger")
-async def ledger(rt: RuntimeDep, by: Literal["program", "department", "township", "batch"] = "program",
+async def ledger(rt: RuntimeDep, by: Literal["program", "department", "township", "village", "batch", "period",
+                                             "year"] = "program",
                  batch_id: str | None = None, who: Viewer = Depends(LEDGER)) -> dict[str, Any]:
     """人、卡、钱 per group and stage: distinct people, distinct cards, items and fen."""
     return await rt.run(usecases.ledger, who, by, batch_id)
+
+
+@router.get("/figures")
+async def figures(rt: RuntimeDep, who: Viewer = Depends(LEDGER)) -> dict[str, Any]:
+    """Coverage, return rate, days from declaration to the card, money recovered, complaints, each bank's payments."""
+    return await rt.run(usecases.figures, who)
 
 
 @router.get("/batches/{batch_id}")

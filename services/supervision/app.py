@@ -1,6 +1,6 @@
 from fastapi import FastAPI
 
-from services.supervision import api, tables
+from services.supervision import api, pages, tables
 from services.supervision.settings import Settings
 from services.supervision.usecases import ledger as usecases
 from services.supervision.usecases import problems, recovery
@@ -19,14 +19,16 @@ from shared.events.payloads import (
     PaymentOrdered,
     PaymentSettled,
     PersonSuspended,
+    ProgramPublished,
     RosterPublished,
+    TownshipRegistered,
 )
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
 
 SPEC = ServiceSpec(
     settings=Settings, metadata=tables.metadata, outbox=tables.outbox, inbox=tables.inbox,
-    routers=[api.router],
+    routers=[api.router, pages.router],
     subscriptions=[
         Subscription(BatchSubmitted, usecases.on_batch_submitted),
         Subscription(ItemsReviewed, usecases.on_items_reviewed),
@@ -41,6 +43,8 @@ SPEC = ServiceSpec(
         Subscription(ItemsWithdrawn, usecases.on_items_withdrawn),
         Subscription(CaseResolved, usecases.on_case_resolved),
         Subscription(EligibilityRechecked, recovery.on_eligibility_rechecked),
+        Subscription(ProgramPublished, usecases.on_program_published),
+        Subscription(TownshipRegistered, usecases.on_township_registered),
     ],
     publishes=[MoneyRecovered, PersonSuspended],
     background=[problems.watch_deadlines],

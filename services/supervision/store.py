@@ -25,7 +25,8 @@ STAGES = {
     "recovered": "recovered_fen > 0",
 }
 GROUPS = {"program": "program_code", "department": "department_code", "township": "township_code",
-          "batch": "batch_id"}
+          "batch": "batch_id", "village": "township_code || ' ' || coalesce(village, '')", "period": "period",
+          "year": "left(period, 4)"}
 
 
 async def upsert_items(session: AsyncSession, rows: list[dict[str, Any]], stage: tuple[str, ...],
@@ -35,7 +36,7 @@ async def upsert_items(session: AsyncSession, rows: list[dict[str, Any]], stage:
         return
     stmt = insert(L)
     fill = {c: stmt.excluded[c] for c in stage}
-    for c in ("id_number", "card_number"):
+    for c in ("id_number", "card_number", "village"):
         if c in rows[0]:
             fill[c] = stmt.excluded[c]
     # a first attempt's failure arriving after the re-issue's credit must not overwrite it
@@ -349,3 +350,54 @@ async def lift_suspension(session: AsyncSession, suspension_id: str, by: str) ->
 
 async def suspensions(session: AsyncSession) -> list[dict[str, Any]]:
     return [dict(r) for r in (await session.execute(SU.select().order_by(SU.c.at.desc()))).mappings()]
+
+
+_FIGURES = """
+SELECT count(DISTINCT id_number) FILTER (WHERE outcome = 'credited') AS people_paid,
+       count(*) FILTER (WHERE ordered) AS ordered, count(*) FILTER (WHERE outcome IN ('failed', 'refused')) AS failed,
+       count(*) FILTER (WHERE outcome = 'credited') AS credited,
+       avg(extract(epoch FROM settled_at - declared_at) / 86400.0)
+           FILTER (WHERE outcome = 'credited' AND declared_at IS NOT NULL) AS days_avg,
+       percentile_cont(0.9) WITHIN GROUP (ORDER BY extract(epoch FROM settled_at - declared_at) / 86400.0)
+           FILTER (WHERE outcome = 'credited' AND declared_at IS NOT NULL) AS days_p90,
+       coalesce(sum(recovered_fen), 0) AS recovered_fen
+FROM ledger
+WHERE (CAST(:dept AS text) IS NULL OR department_code = :dept)
+  AND (CAST(:town AS text) IS NULL OR township_code = :town)
+"""
+
+
+async def figures(session: AsyncSession, department: str | None, township: str | None) -> dict[str, Any]:
+    row = (await session.execute(text(_FIGURES), {"dept": department, "town": township})).mappings().one()
+    complaints = (await session.execute(text(
+        "SELECT channel, count(*) AS received, count(*) FILTER (WHERE outcome = 'upheld') AS upheld "
+        "FROM complaints WHERE (CAST(:dept AS text) IS NULL OR department_code = :dept) "
+        "AND (CAST(:town AS text) IS NULL OR township_code = :town) GROUP BY 1 ORDER BY 1"),
+        {"dept": department, "town": township})).mappings().all()
+    banks = [] if (department or township) else (await session.execute(text(  # orders carry no scope: whole county
+        "SELECT split_part(order_id, '-', array_length(string_to_array(order_id, '-'), 1)) AS bank, "
+        "count(*) AS orders, sum(credited_fen) AS credited_fen, sum(returned_fen) AS returned_fen "
+        "FROM orders GROUP BY 1 ORDER BY 1"))).mappings().all()
+    return {**{k: row[k] for k in ("people_paid", "ordered", "failed", "credited")},
+            "return_rate": round(row["failed"] / row["ordered"], 4) if row["ordered"] else 0.0,
+            "days_declared_to_credited": {"avg": round(float(row["days_avg"] or 0), 3),
+                                          "p90": round(float(row["days_p90"] or 0), 3)},
+            "recovered_fen": int(row["recovered_fen"]),
+            "complaints": [dict(c) for c in complaints],
+            "banks": [{"bank": b["bank"], "orders": b["orders"], "credited_fen": int(b["credited_fen"] or 0),
+                       "returned_fen": int(b["returned_fen"] or 0)} for b in banks]}
+
+
+async def keep_name(session: AsyncSession, table: str, key: str, values: dict[str, Any]) -> None:
+    t = tables.metadata.tables[table]
+    stmt = insert(t).values(**values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=[key], set_={
+        c: stmt.excluded[c] for c in values if c != key}))
+
+
+async def program_names(session: AsyncSession) -> dict[str, str]:
+    return {r.program_code: r.name for r in await session.execute(select(tables.programs))}
+
+
+async def township_names(session: AsyncSession) -> dict[str, str]:
+    return {r.township_code: r.name for r in await session.execute(select(tables.townships))}

@@ -29,6 +29,9 @@ ledger = Table(
     Column("outcome_code", String(40), nullable=True),
     Column("outcome_attempt", BigInteger, nullable=True),  # a re-issue's result replaces the first one's
     Column("recovered_fen", BigInteger, nullable=False, server_default="0"),  # 清退、追缴 of money wrongly paid
+    Column("village", String(100), nullable=True),
+    Column("declared_at", DateTime(timezone=True), nullable=True),  # when supervision saw it declared
+    Column("settled_at", DateTime(timezone=True), nullable=True),   # when the bank's result came (timeliness)
 )
 
 rosters = Table(
@@ -193,4 +196,18 @@ suspensions = Table(
     Column("by", String(100), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     Column("lifted_by", String(100), nullable=True),
+)
+
+# names for the dashboard and reports
+programs = Table(
+    "programs", metadata,
+    Column("program_code", String(40), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("department_code", String(40), nullable=False),
+)
+
+townships = Table(
+    "townships", metadata,
+    Column("township_code", String(12), primary_key=True),
+    Column("name", String(100), nullable=False),
 )

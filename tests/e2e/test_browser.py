@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from deploy.demo.campaign import CampaignResult
 from deploy.demo.client import CountyClient
 from deploy.demo.county import TOWNSHIPS, Resident, residents
 from deploy.demo.payroll import PayrollResult, submit
@@ -184,3 +185,21 @@ def test_a_resident_reports_through_the_public_form(page: Page, stack: ServicePr
     expect(page.get_by_role("heading", name="已受理")).to_be_visible()
     assert page.locator("#receipt").inner_text().startswith("C")
     shot(page, "07-report-filed")
+
+
+def test_finance_opens_the_supervision_dashboard(browser: Browser, stack: ServiceProcesses, client: CountyClient,
+                                                 campaign: CampaignResult) -> None:
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900}, extra_http_headers={
+        "authorization": f"Bearer {client.token(Role.FINANCE, sub='jiandu-1')}"})  # as the county's gateway sets it
+    page = context.new_page()
+    page.goto(stack.url("supervision") + f"/dashboard?campaign_id={campaign.campaign_id}")
+    expect(page.get_by_role("heading", name="惠民惠农补贴“一卡通”监督检查看板")).to_be_visible()
+    expect(page.get_by_text("各补贴项目入卡金额(元)")).to_be_visible()
+    expect(page.get_by_text("高龄补贴").first).to_be_visible()
+    assert page.locator("svg rect").count() >= 10
+    expect(page.get_by_text(f"{campaign.zero_reporter} 已知", exact=True)).to_be_visible()
+    shot(page, "08-dashboard")
+    context.close()
+    anonymous = browser.new_context().new_page()
+    anonymous.goto(stack.url("supervision") + "/dashboard")
+    assert "看板" not in anonymous.content()

@@ -21,7 +21,9 @@ from shared.events.payloads import (
     PaymentCompleted,
     PaymentOrdered,
     PaymentSettled,
+    ProgramPublished,
     RosterPublished,
+    TownshipRegistered,
 )
 from shared.messaging.context import HandlerContext
 
@@ -39,13 +41,15 @@ def _head(p: BatchSubmitted | ItemsReviewed | ItemsCleared | PaymentOrdered | Pa
 
 
 def _item(head: dict[str, Any], i: Item, **stage: Any) -> dict[str, Any]:
-    return {**head, "item_id": i.item_id, "id_number": i.id_number, "card_number": i.card_number,
+    return {**head, "item_id": i.item_id, "id_number": i.id_number, "card_number": i.card_number, "village": i.village,
             "amount_fen": i.amount_fen, **stage}
 
 
 async def on_batch_submitted(ctx: Ctx, env: Envelope[BatchSubmitted]) -> None:
     h = _head(env.payload)
-    await store.upsert_items(ctx.session, [_item(h, i, declared=True) for i in env.payload.items], ("declared",))
+    now = dt.datetime.now(dt.UTC)
+    await store.upsert_items(ctx.session, [_item(h, i, declared=True, declared_at=now) for i in env.payload.items],
+                             ("declared", "declared_at"))
 
 
 async def on_items_reviewed(ctx: Ctx, env: Envelope[ItemsReviewed]) -> None:
@@ -67,10 +71,12 @@ async def on_payment_ordered(ctx: Ctx, env: Envelope[PaymentOrdered]) -> None:
 
 async def on_payment_settled(ctx: Ctx, env: Envelope[PaymentSettled]) -> None:
     h = _head(env.payload)
+    now = dt.datetime.now(dt.UTC)
     await store.upsert_items(ctx.session, [{**h, "item_id": r.item_id, "amount_fen": r.amount_fen,
                                             "outcome": r.outcome, "outcome_code": r.reason_code,
-                                            "outcome_attempt": r.attempt} for r in env.payload.results],
-                             ("outcome", "outcome_code", "outcome_attempt"), newer_attempt=True)
+                                            "outcome_attempt": r.attempt, "settled_at": now}
+                                           for r in env.payload.results],
+                             ("outcome", "outcome_code", "outcome_attempt", "settled_at"), newer_attempt=True)
 
 
 async def on_payment_completed(ctx: Ctx, env: Envelope[PaymentCompleted]) -> None:
@@ -158,3 +164,20 @@ async def batch_status(ctx: Ctx, who: Viewer, batch_id: str) -> dict[str, Any]:
 async def alerts(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
     """Dead-lettered messages and mismatches that need a person's attention."""
     return await store.alerts(ctx.session)
+
+
+async def figures(ctx: Ctx, who: Viewer) -> dict[str, Any]:
+    """People paid, return rate, days from declaration to the card, recovered, complaints, payments per bank."""
+    narrowed = who.narrowed()
+    return await store.figures(ctx.session, narrowed.get("department_code"), narrowed.get("township_code"))
+
+
+async def on_program_published(ctx: Ctx, env: Envelope[ProgramPublished]) -> None:
+    p = env.payload
+    await store.keep_name(ctx.session, "programs", "program_code", {
+        "program_code": p.program_code, "name": p.name, "department_code": p.department_code})
+
+
+async def on_township_registered(ctx: Ctx, env: Envelope[TownshipRegistered]) -> None:
+    await store.keep_name(ctx.session, "townships", "township_code", {
+        "township_code": env.payload.township_code, "name": env.payload.name})
