@@ -51,6 +51,14 @@ async def multiple_cards(rt: RuntimeDep,
     return await rt.run(cards.multiple_cards, who)
 
 
+@router.get("/cards/summary")
+async def cards_summary(rt: RuntimeDep, who: Viewer = Depends(allow(Role.FINANCE, Role.AUDITOR, Role.BANK,
+                                                                    scoped=(Role.BANK,)))) -> list[dict[str, Any]]:
+    """Each bank's cards (what the financial office 县金融办 follows): registered, by state, people with several
+    cards, card changes asked, approved and waiting (a bank: its own row)."""
+    return await rt.run(cards.summary, who)
+
+
 @router.get("/cards/{card_number}")
 async def get_card(card_number: str, rt: RuntimeDep,
                    who: Viewer = Depends(allow(Role.FINANCE, Role.AUDITOR, Role.BANK, scoped=(Role.BANK,)))

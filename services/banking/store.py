@@ -198,3 +198,23 @@ async def outcomes_of(session: AsyncSession, order_id: str) -> list[Any]:
     return list((await session.execute(
         select(PAY.c.outcome, PAY.c.reason_code, func.count(), func.sum(PAY.c.amount_fen))
         .where(PAY.c.order_id == order_id).group_by(PAY.c.outcome, PAY.c.reason_code))).all())
+
+
+async def cards_summary(session: AsyncSession, bank: str | None) -> list[dict[str, Any]]:
+    rows = await session.execute(text("""
+        SELECT c.bank_code, count(*) AS registered,
+               count(*) FILTER (WHERE c.status = 'active') AS active,
+               count(*) FILTER (WHERE c.status = 'inactive') AS inactive,
+               count(*) FILTER (WHERE c.status = 'frozen') AS frozen,
+               count(*) FILTER (WHERE c.status = 'closed') AS closed,
+               count(DISTINCT c.id_number) FILTER (WHERE m.id_number IS NOT NULL) AS people_with_several_cards,
+               (SELECT count(*) FROM card_changes x WHERE x.bank_code = c.bank_code) AS changes_asked,
+               (SELECT count(*) FROM card_changes x WHERE x.bank_code = c.bank_code AND x.status = 'approved')
+                   AS changes_approved,
+               (SELECT count(*) FROM card_changes x WHERE x.bank_code = c.bank_code AND x.status = 'pending')
+                   AS changes_pending
+        FROM cards c LEFT JOIN (SELECT id_number FROM cards GROUP BY id_number HAVING count(*) > 1) m
+             ON m.id_number = c.id_number
+        WHERE CAST(:bank AS text) IS NULL OR c.bank_code = :bank
+        GROUP BY c.bank_code ORDER BY c.bank_code"""), {"bank": bank})
+    return [dict(r) for r in rows.mappings()]

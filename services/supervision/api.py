@@ -151,9 +151,23 @@ async def spot_check(campaign_id: CampaignId, rt: RuntimeDep, who: Viewer = Depe
 async def campaign_report(campaign_id: CampaignId, rt: RuntimeDep, who: Viewer = Depends(CHECKERS)) -> Response:
     """汇总报告 upward, generated from the data (汇总, 自查情况, 抽查, 问题清单, 整改清单, 台账)."""
     title, body = await rt.run(report.campaign_report, who, campaign_id)
+    return _xlsx(body, f"campaign-{campaign_id}", title)
+
+
+def _xlsx(body: bytes, name: str, title: str) -> Response:
     return Response(body, media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f"attachment; filename=\"campaign-{campaign_id}.xlsx\"; "
+                    headers={"Content-Disposition": f"attachment; filename=\"{name}.xlsx\"; "
                                                     f"filename*=UTF-8''{quote(title)}.xlsx"})
+
+
+@router.get("/campaigns/{campaign_id}/self-checks/departments/{department_code}/report.xlsx")
+async def self_check_report(campaign_id: CampaignId, department_code: Annotated[str, Path(max_length=40)],
+                            rt: RuntimeDep,
+                            who: Viewer = Depends(allow(Role.FINANCE, Role.AUDITOR, Role.DEPARTMENT,
+                                                        scoped=(Role.DEPARTMENT,)))) -> Response:
+    """A department's self-check report (自查报告), generated from what it submitted and what the data shows."""
+    title, body = await rt.run(report.self_check_report, who, campaign_id, department_code)
+    return _xlsx(body, f"self-check-{department_code}", title)
 
 
 @router.get("/problems")

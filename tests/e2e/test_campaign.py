@@ -77,3 +77,21 @@ def test_a_death_found_after_payment_is_recovered_and_nets_out(campaign: Campaig
     assert problem["source"] == "cross_check" and problem["title"].endswith("受益人已死亡")
     suspended = client.call("GET", "supervision", "/suspensions", Role.AUDITOR)
     assert any(s["active"] and s["problem_id"] == problem["problem_id"] for s in suspended)
+
+
+def test_each_department_gets_its_self_check_report_and_banks_their_card_figures(
+        campaign: CampaignResult, client: CountyClient) -> None:
+    dept = campaign.zero_reporter
+    url = client.url("supervision", f"/campaigns/{campaign.campaign_id}/self-checks/departments/{dept}/report.xlsx")
+    resp = client.http.get(url, headers={"authorization": f"Bearer {client.token(Role.DEPARTMENT, department=dept)}"})
+    assert resp.status_code == 200
+    book = load_workbook(io.BytesIO(resp.content), read_only=True)
+    assert book.sheetnames == ["自查表", "系统已掌握情况", "问题及整改清单", "台账(人卡钱)"]
+    known = dict(row for row in book["系统已掌握情况"].iter_rows(values_only=True, min_row=2))
+    assert known["公示异议撤销笔数"] >= 1 and known["举报查实件数"] >= 1
+    other = client.http.get(url, headers={"authorization": f"Bearer {client.token(Role.DEPARTMENT, department='JY')}"})
+    assert other.status_code == 404
+    banks = client.call("GET", "banking", "/cards/summary", Role.FINANCE)
+    assert {b["bank_code"] for b in banks} >= {"ABC", "QHRCB"} and all(b["registered"] > 0 for b in banks)
+    own = client.call("GET", "banking", "/cards/summary", Role.BANK, {"bank": "ABC"})
+    assert [b["bank_code"] for b in own] == ["ABC"] and own[0]["active"] <= own[0]["registered"]

@@ -113,3 +113,9 @@ async def decide_change(ctx: Ctx, who: Principal, request_id: str, approve: bool
         await _publish(ctx, await store.cards_of(ctx.session, req["id_number"]))
     await record(ctx.session, tables.audit, who, f"card.change.{status.value}", request_id, reason)
     return {"request_id": request_id, "status": status.value}
+
+
+async def summary(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
+    """Per bank: cards registered and by state, people with several cards, card changes (a bank: its own)."""
+    rows = await store.cards_summary(ctx.session, who.narrowed().get("bank_code"))
+    return [r | {"active_rate": round(r["active"] / r["registered"], 4) if r["registered"] else 0.0} for r in rows]

@@ -9,7 +9,7 @@ from typing import Any
 from openpyxl import Workbook
 
 from services.supervision import store
-from services.supervision.domain import PROBLEM_LABELS, SOURCE_LABELS, ProblemStatus
+from services.supervision.domain import CHECK_ITEMS, PROBLEM_LABELS, SOURCE_LABELS, ProblemStatus
 from services.supervision.settings import Settings
 from services.supervision.usecases.campaign import progress, spot_check
 from services.supervision.usecases.ledger import LABELS
@@ -89,3 +89,42 @@ def _ledger_sheet(ws: Any, ledger: list[dict[str, Any]]) -> None:
     ws.append(["补贴项目", *[f"{LABELS[s]}{k}" for s in stages for k in ("人数", "卡数", "笔数", "金额(分)")]])
     for r in ledger:
         ws.append([r["group"], *[r[s][k] for s in stages for k in ("people", "cards", "items", "fen")]])
+
+
+KNOWN_LABELS = {"rejected_items": "审核退回笔数", "returned_items": "银行退回笔数",
+                "withdrawn_items": "公示异议撤销笔数", "upheld_complaints": "举报查实件数", "alerts": "系统预警条数",
+                "paid_ineligible": "已发放后比对发现问题", "returned_orders": "退回的支付指令"}
+
+
+async def self_check_report(ctx: Ctx, who: Viewer, campaign_id: str, department: str) -> tuple[str, bytes]:
+    """A department's self-check report (自查报告): the form as answered, what the system knew, its problems and
+    their rectification, and its ledger by program."""
+    who.check({"department_code": department}, f"the self-check of {department}")
+    c = await progress(ctx, who, campaign_id)
+    mine = next((s for s in await store.self_checks(ctx.session, campaign_id)
+                 if s["unit_kind"] == "department" and s["unit_code"] == department), None)
+    if mine is None:
+        raise NotFound(f"{department} has not submitted its self-check for {campaign_id}")
+    book = Workbook(write_only=True)
+    form = book.create_sheet("自查表")
+    form.append(["专项整治", c["name"]])
+    form.append(["单位", department, "报送人", mine["submitted_by"], "报送时间", mine["submitted_at"].isoformat()])
+    form.append(["检查事项", "结论", "佐证"])
+    for key, label in CHECK_ITEMS.items():
+        a = mine["answers"].get(key, {})
+        form.append([label, "符合" if a.get("ok") else "存在问题", a.get("evidence", "")])
+    known = book.create_sheet("系统已掌握情况")
+    known.append(["事项", "数量"])
+    for key, n in mine["known"].items():
+        known.append([KNOWN_LABELS.get(key, key), n])
+    plist = book.create_sheet("问题及整改清单")
+    plist.append(["问题编号", "来源", "问题", "涉及人数", "涉及金额(元)", "整改时限", "整改措施", "状态"])
+    for p in await list_problems(ctx, who, campaign_id, None):
+        if p["department_code"] == department:
+            plist.append([p["problem_id"], SOURCE_LABELS.get(p["source"], p["source"]), p["title"] or p["detail"],
+                          p["people"], fen_to_yuan(p["amount_fen"]), p["due_on"].isoformat() if p["due_on"] else "",
+                          p["measures"] or "", p["status_label"]])
+    _ledger_sheet(book.create_sheet("台账(人卡钱)"), await store.ledger(ctx.session, "program", department, None, None))
+    out = io.BytesIO()
+    book.save(out)
+    return f"{department}-{campaign_id}-自查报告", out.getvalue()
