@@ -18,6 +18,7 @@ import httpx
 from deploy.demo.client import CountyClient
 from deploy.demo.payroll import PayrollResult
 from deploy.stack import ServiceProcesses
+from services.supervision.domain import CHECK_ITEMS
 from shared.auth import Role
 from shared.registry import SERVICES
 
@@ -51,7 +52,7 @@ def _resources(c: CountyClient, payroll: PayrollResult) -> tuple[dict[str, str],
     values = {"batch_id": batch["batch_id"], "upload_id": batch["upload_id"], "order_id": order["order_id"],
               "card_number": account["card_number"], "kind": "household", "code": "NO-SUCH-PROGRAM",
               "request_id": "CCNOSUCHREQUEST", "complaint_id": _closed_case(c, head),
-              "campaign_id": _campaign_drawn(c), "problem_id": _verified_problem(c, head),
+              "campaign_id": _campaign_drawn(c, head), "problem_id": _verified_problem(c, head),
               "department_code": head["department_code"], "township_code": town, "bank_code": bank,
               "recovery_id": "NO-SUCH-RECOVERY", "suspension_id": "SNOSUCH"}
     scopes = {Role.TOWNSHIP: (town, "632523100" if town != "632523100" else "632523101"),
@@ -71,10 +72,13 @@ def _closed_case(c: CountyClient, head: dict[str, Any]) -> str:
     return str(case)
 
 
-def _campaign_drawn(c: CountyClient) -> str:
-    """A campaign whose spot check is drawn and confirmed: drawing or confirming again is refused."""
+def _campaign_drawn(c: CountyClient, head: dict[str, Any]) -> str:
+    """A campaign with the batch's department's self-check in, and its spot check drawn and confirmed: drawing
+    or confirming again is refused."""
     c.call("POST", "supervision", "/campaigns", Role.FINANCE, ok=(201, 409), json={
         "campaign_id": "MATRIX", "name": "授权矩阵测试", "year": 2026, "scope_years": [int(time.strftime("%Y"))]})
+    c.call("PUT", "supervision", f"/campaigns/MATRIX/self-checks/departments/{head['department_code']}", Role.FINANCE,
+           json={"answers": {k: {"ok": True, "evidence": "矩阵测试"} for k in CHECK_ITEMS}})
     c.call("POST", "supervision", "/campaigns/MATRIX/spot-check", Role.FINANCE, ok=(201, 409), json={"seed": 1})
     c.call("POST", "supervision", "/campaigns/MATRIX/spot-check/confirm", Role.AUDITOR, {"sub": "matrix-setup"},
            ok=(200, 409))
