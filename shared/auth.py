@@ -23,6 +23,7 @@ class Role(StrEnum):
     BANK = "bank"                # 代发银行
     AUDITOR = "auditor"          # 县审计局
     HOTLINE = "hotline"          # 举报受理
+    FINANCIAL_OFFICE = "financial_office"  # 县金融办: oversees the agency banks (cards issued, activated, used)
     ADMIN = "admin"              # 系统管理
 
 

@@ -49,11 +49,21 @@ def look_back(c: CountyClient, payroll: PayrollResult, progress: Callable[[str],
     line = next(x for x in lines if x["状态"] == "已发放" and (x["公民身份号码"], x["姓名"]) in people)
     person = people[(line["公民身份号码"], line["姓名"])]
     start = dt.date.fromisoformat(f"{payroll.period}-01")
+    year = int(payroll.period[:4])
+    # last year's payments were made before the system: imported as history, one to a person who had died
+    township = [p for p in people.values() if p.township_code == batch["township_code"]][:5]
+    history = c.call("POST", "review", "/history", Role.FINANCE, json={
+        "program_code": batch["program_code"], "department_code": _department(batch["program_code"], year),
+        "township_code": batch["township_code"], "period": f"{year - 1}-06", "items": [
+            {"name": p.name, "id_number": p.id_number, "card_number": p.card_number, "bank_code": p.bank_code,
+             "village": p.village, "amount_fen": 10000} for p in township]})
     died = (start - dt.timedelta(days=5)).isoformat()  # before the period: paid to someone no longer alive
     c.call("POST", "review", "/reference/deaths", Role.FINANCE, json=[
         {"id_number": i, "on_date": (start - dt.timedelta(days=40)).isoformat()} for i in payroll.deceased
-    ] + [{"id_number": person.id_number, "on_date": died}])
-    found = c.call("POST", "review", "/recheck", Role.FINANCE, json={"year": int(payroll.period[:4])})
+    ] + [{"id_number": person.id_number, "on_date": died},
+         {"id_number": township[0].id_number, "on_date": f"{year - 1}-01-15"}])
+    found = c.call("POST", "review", "/recheck", Role.FINANCE, json={"year": year})
+    earlier = c.call("POST", "review", "/recheck", Role.FINANCE, json={"year": year - 1})
     pid = f"recheck:{line['item_id']}:DECEASED"
     _wait("the problem found by looking back", lambda: c.call(
         "GET", "supervision", f"/problems/{pid}", Role.FINANCE, ok=(200, 404)).get("problem_id") == pid)
@@ -67,9 +77,17 @@ def look_back(c: CountyClient, payroll: PayrollResult, progress: Callable[[str],
     c.call("POST", "supervision", "/suspensions", Role.FINANCE, json={
         "id_number": person.id_number, "program_code": batch["program_code"], "reason": "受益人已死亡，停止发放",
         "problem_id": pid})
-    progress(f"looking back: {found['checked_items']} paid items checked again, found {found['found']}; "
+    history_problem = f"recheck:{history['batch_id']}-000001:DECEASED"
+    _wait("the problem found in last year's history", lambda: c.call(
+        "GET", "supervision", f"/problems/{history_problem}", Role.FINANCE, ok=(200, 404)).get("problem_id"))
+    progress(f"looking back: {found['checked_items']} paid items of {year} and {earlier['checked_items']} of "
+             f"{year - 1} (imported history) checked again, found {found['found']} and {earlier['found']}; "
              f"{done['recovered_yuan']} yuan recovered from a payment to a person who had died; suspended")
-    return done | {"batch_id": batch["batch_id"], "item_id": line["item_id"]}
+    return done | {"batch_id": batch["batch_id"], "item_id": line["item_id"], "history_problem": history_problem}
+
+
+def _department(program_code: str, year: int) -> str:
+    return next(p.department_code for p in programs(year) if p.code == program_code)
 
 
 def _answers(failed: str | None = None) -> dict[str, dict[str, Any]]:
@@ -81,7 +99,7 @@ def run_campaign(c: CountyClient, payroll: PayrollResult, progress: Callable[[st
     cid = f"YKT-{year}-{payroll.period[5:]}"
     c.call("POST", "supervision", "/campaigns", Role.FINANCE, ok=(201, 409), json={
         "campaign_id": cid, "name": f"{year}年深入整治惠民惠农财政补贴资金发放“一卡通”专项行动", "year": year,
-        "scope_years": [year]})
+        "scope_years": [year - 1, year]})
     recovered = look_back(c, payroll, progress)
     departments = sorted({p.department_code for p in programs(year)})
     objected = next((b for b in payroll.batches if payroll.objections and b["batch_id"] == payroll.objections.batch_id),

@@ -52,8 +52,8 @@ async def multiple_cards(rt: RuntimeDep,
 
 
 @router.get("/cards/summary")
-async def cards_summary(rt: RuntimeDep, who: Viewer = Depends(allow(Role.FINANCE, Role.AUDITOR, Role.BANK,
-                                                                    scoped=(Role.BANK,)))) -> list[dict[str, Any]]:
+async def cards_summary(rt: RuntimeDep, who: Viewer = Depends(allow(
+        Role.FINANCE, Role.AUDITOR, Role.FINANCIAL_OFFICE, Role.BANK, scoped=(Role.BANK,)))) -> list[dict[str, Any]]:
     """Each bank's cards (what the financial office 县金融办 follows): registered, by state, people with several
     cards, card changes asked, approved and waiting (a bank: its own row)."""
     return await rt.run(cards.summary, who)

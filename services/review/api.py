@@ -131,3 +131,11 @@ async def recheck_year(body: recheck.RecheckIn, rt: RuntimeDep,
     """回头看: a year's approved rosters checked again against today's reference data (deaths, fiscal payroll,
     age); what fails goes to supervision's problem list, where paid items are followed to recovery."""
     return await rt.run(recheck.recheck, who, body)
+
+
+@router.post("/history", status_code=201)
+async def import_history(body: recheck.HistoryIn, rt: RuntimeDep,
+                         who: Viewer = Depends(allow(Role.FINANCE))) -> dict[str, Any]:
+    """Payments of an earlier year made outside the system, imported as history: 回头看 checks them too and
+    supervision's ledger counts them as paid."""
+    return await rt.run(recheck.import_history, who, body)

@@ -9,6 +9,7 @@ from shared.events.payloads import (
     BatchSubmitted,
     CardsRegistered,
     EligibilityRechecked,
+    HistoryImported,
     ItemsReviewed,
     PersonSuspended,
     ProgramPublished,
@@ -25,7 +26,7 @@ SPEC = ServiceSpec(
         Subscription(BatchSubmitted, checks.on_batch_submitted),
         Subscription(PersonSuspended, recheck.on_person_suspended),
     ],
-    publishes=[ItemsReviewed, AlertRaised, EligibilityRechecked],
+    publishes=[ItemsReviewed, AlertRaised, EligibilityRechecked, HistoryImported],
 )
 
 

@@ -22,10 +22,16 @@ async def keep_program_version(session: AsyncSession, values: dict[str, Any]) ->
     await session.execute(pg_insert(tables.programs).values(values).on_conflict_do_nothing())
 
 
-async def program_for(session: AsyncSession, code: str, period_start: dt.date) -> Program | None:
+async def program_for(session: AsyncSession, code: str, period_start: dt.date,
+                      nearest: bool = False) -> Program | None:
+    """The version in force at ``period_start``; with ``nearest``, the earliest one if none was yet (history
+    imported for a year before the program was recorded in the catalog)."""
     pv = tables.programs
     row = (await session.execute(select(pv).where(pv.c.code == code, pv.c.effective_from <= period_start)
                                  .order_by(pv.c.effective_from.desc()).limit(1))).mappings().first()
+    if row is None and nearest:
+        row = (await session.execute(select(pv).where(pv.c.code == code).order_by(pv.c.effective_from).limit(1))
+               ).mappings().first()
     if row is None:
         return None
     return Program(row["standard_fen"], row["cap_quantity"], row["min_age"], row["means_tested"])
@@ -224,3 +230,7 @@ async def approved_items(session: AsyncSession, batch_id: str) -> list[Item]:
     rows = await session.execute(select(IT.c.body).where(IT.c.batch_id == batch_id, IT.c.status == ItemStatus.APPROVED)
                                  .order_by(IT.c.item_id))
     return [Item(**body) for body in rows.scalars()]
+
+
+async def add_history_batch(session: AsyncSession, values: dict[str, Any]) -> None:
+    await session.execute(insert(B).values(**values))

@@ -16,6 +16,8 @@ from shared.auth import Role
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["supervision"])
+FIGURES = allow(Role.FINANCE, Role.AUDITOR, Role.FINANCIAL_OFFICE, Role.DEPARTMENT, Role.TOWNSHIP,
+                scoped=(Role.DEPARTMENT, Role.TOWNSHIP))
 LEDGER = allow(Role.FINANCE, Role.AUDITOR, Role.DEPARTMENT, Role.TOWNSHIP, scoped=(Role.DEPARTMENT, Role.TOWNSHIP))
 
 
@@ -28,7 +30,7 @@ async def ledger(rt: RuntimeDep, by: Literal["program", "department", "township"
 
 
 @router.get("/figures")
-async def figures(rt: RuntimeDep, who: Viewer = Depends(LEDGER)) -> dict[str, Any]:
+async def figures(rt: RuntimeDep, who: Viewer = Depends(FIGURES)) -> dict[str, Any]:
     """Coverage, return rate, days from declaration to the card, money recovered, complaints, each bank's payments."""
     return await rt.run(usecases.figures, who)
 

@@ -23,7 +23,8 @@ portal = Portal(Path(__file__).parent)
 
 @router.get("/dashboard", response_class=HTMLResponse)
 async def dashboard_page(request: Request, rt: RuntimeDep, campaign_id: str | None = Query(None, max_length=60),
-                         who: Viewer = Depends(allow(Role.FINANCE, Role.AUDITOR))) -> HTMLResponse:
+                         who: Viewer = Depends(allow(Role.FINANCE, Role.AUDITOR, Role.FINANCIAL_OFFICE))
+                         ) -> HTMLResponse:
     """监督检查看板: people, cards and money by program, township and bank; complaints; the campaign's
     self-checks and problems (the newest campaign unless one is named)."""
     data: dict[str, Any] = await rt.run(dashboard.dashboard, who, campaign_id)

@@ -379,6 +379,7 @@ async def figures(session: AsyncSession, department: str | None, township: str |
         "count(*) AS orders, sum(credited_fen) AS credited_fen, sum(returned_fen) AS returned_fen "
         "FROM orders GROUP BY 1 ORDER BY 1"))).mappings().all()
     return {**{k: row[k] for k in ("people_paid", "ordered", "failed", "credited")},
+            "quotas": await unspent(session, department) if not township else [],
             "return_rate": round(row["failed"] / row["ordered"], 4) if row["ordered"] else 0.0,
             "days_declared_to_credited": {"avg": round(float(row["days_avg"] or 0), 3),
                                           "p90": round(float(row["days_p90"] or 0), 3)},
@@ -401,3 +402,25 @@ async def program_names(session: AsyncSession) -> dict[str, str]:
 
 async def township_names(session: AsyncSession) -> dict[str, str]:
     return {r.township_code: r.name for r in await session.execute(select(tables.townships))}
+
+
+async def keep_quota(session: AsyncSession, values: dict[str, Any]) -> None:
+    stmt = insert(tables.quotas).values(**values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["program_code", "year", "level"],
+                                                     set_={"total_fen": stmt.excluded.total_fen}))
+
+
+async def unspent(session: AsyncSession, department: str | None) -> list[dict[str, Any]]:
+    """Per program and year: quota, paid (credited less recovered) and unspent."""
+    rows = await session.execute(text("""
+        SELECT q.program_code, q.year, q.quota_fen, coalesce(l.net_fen, 0) AS paid_fen
+        FROM (SELECT program_code, year, sum(total_fen) AS quota_fen FROM quotas GROUP BY 1, 2) q
+        LEFT JOIN (SELECT program_code, CAST(left(period, 4) AS integer) AS year,
+                          sum(amount_fen) FILTER (WHERE outcome = 'credited') - sum(recovered_fen) AS net_fen
+                   FROM ledger GROUP BY 1, 2) l ON l.program_code = q.program_code AND l.year = q.year
+        WHERE CAST(:dept AS text) IS NULL
+           OR q.program_code IN (SELECT program_code FROM programs WHERE department_code = :dept)
+        ORDER BY 1, 2"""), {"dept": department})
+    return [{"program_code": r["program_code"], "year": r["year"], "quota_fen": int(r["quota_fen"]),
+             "paid_fen": int(r["paid_fen"]), "unspent_fen": int(r["quota_fen"]) - int(r["paid_fen"])}
+            for r in rows.mappings()]

@@ -211,3 +211,12 @@ townships = Table(
     Column("township_code", String(12), primary_key=True),
     Column("name", String(100), nullable=False),
 )
+
+# 指标: each program's budget quota per year and level, as treasury set it (unspent = quota - net paid)
+quotas = Table(
+    "quotas", metadata,
+    Column("program_code", String(40), primary_key=True),
+    Column("year", Integer, primary_key=True),
+    Column("level", String(20), primary_key=True),
+    Column("total_fen", BigInteger, nullable=False),
+)

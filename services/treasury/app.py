@@ -11,6 +11,7 @@ from shared.events.payloads import (
     PaymentOrdered,
     PaymentSettled,
     ProgramPublished,
+    QuotaSet,
 )
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
@@ -25,7 +26,7 @@ SPEC = ServiceSpec(
         Subscription(OrderAccepted, usecases.on_order_accepted),
         Subscription(MoneyRecovered, usecases.on_money_recovered),
     ],
-    publishes=[PaymentOrdered, PaymentCompleted],
+    publishes=[PaymentOrdered, PaymentCompleted, QuotaSet],
 )
 
 

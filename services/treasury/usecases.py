@@ -25,6 +25,7 @@ from shared.events.payloads import (
     PaymentOrdered,
     PaymentSettled,
     ProgramPublished,
+    QuotaSet,
 )
 from shared.idempotency import once
 from shared.inputs import MAX_FEN, Code
@@ -181,6 +182,8 @@ async def set_quota(ctx: Ctx, who: Principal, body: QuotaIn) -> dict[str, Any]:
     row = await store.set_quota(ctx.session, body.model_dump())
     await record(ctx.session, tables.audit, who, "quota.set", f"{body.program_code}/{body.year}/{body.level}",
                  detail=body.model_dump())
+    ctx.correlate(body.program_code)
+    await ctx.emit(QuotaSet(**body.model_dump()))
     return row
 
 

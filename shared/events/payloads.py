@@ -469,3 +469,22 @@ class PersonSuspended(Event):
     program_code: str
     reason: str
     active: bool
+
+
+class QuotaSet(Event):
+    """A program's budget quota (指标) for a year and funding level was set: supervision shows what is unspent."""
+
+    event_type: ClassVar[str] = "treasury.quota.set"
+    topic: ClassVar[str] = topics.QUOTA_SET
+    key_field: ClassVar[str] = "program_code"
+    program_code: str
+    year: int
+    level: str
+    total_fen: int
+
+
+class HistoryImported(_ItemsChunk):
+    """Payments of an earlier year not made through the system, imported as history (回头看 covers them)."""
+
+    event_type: ClassVar[str] = "review.history.imported"
+    topic: ClassVar[str] = topics.HISTORY_IMPORTED

@@ -13,7 +13,7 @@ EVENTS: tuple[type[Event], ...] = (
     payloads.PaymentSettled, payloads.OrderAccepted, payloads.AlertRaised, payloads.CardsRegistered,
     payloads.BankFeedbackReported, payloads.ComplaintFiled, DeadLettered, payloads.CaseResolved,
     payloads.ObjectionFiled, payloads.ItemsWithdrawn, payloads.TownshipRegistered, payloads.EligibilityRechecked,
-    payloads.MoneyRecovered, payloads.PersonSuspended,
+    payloads.MoneyRecovered, payloads.PersonSuspended, payloads.QuotaSet, payloads.HistoryImported,
 )
 BY_TOPIC: dict[str, type[Event]] = {e.topic: e for e in EVENTS}
 

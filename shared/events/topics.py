@@ -23,6 +23,8 @@ TOWNSHIP_REGISTERED = "declaration.township.registered.v1"
 ELIGIBILITY_RECHECKED = "review.eligibility.rechecked.v1"
 MONEY_RECOVERED = "supervision.money.recovered.v1"
 PERSON_SUSPENDED = "supervision.person.suspended.v1"
+QUOTA_SET = "treasury.quota.set.v1"
+HISTORY_IMPORTED = "review.history.imported.v1"
 DEAD_LETTER = "ykt.deadletter.v1"
 
 ALL = (
@@ -32,6 +34,6 @@ ALL = (
     BANK_FEEDBACK,
     COMPLAINT_FILED, DEAD_LETTER,
     CASE_RESOLVED, OBJECTION_FILED, ITEMS_WITHDRAWN, TOWNSHIP_REGISTERED,
-    ELIGIBILITY_RECHECKED, MONEY_RECOVERED, PERSON_SUSPENDED,
+    ELIGIBILITY_RECHECKED, MONEY_RECOVERED, PERSON_SUSPENDED, QUOTA_SET, HISTORY_IMPORTED,
 )
 PARTITIONS = 6

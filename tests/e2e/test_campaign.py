@@ -91,7 +91,19 @@ def test_each_department_gets_its_self_check_report_and_banks_their_card_figures
     assert known["公示异议撤销笔数"] >= 1 and known["举报查实件数"] >= 1
     other = client.http.get(url, headers={"authorization": f"Bearer {client.token(Role.DEPARTMENT, department='JY')}"})
     assert other.status_code == 404
-    banks = client.call("GET", "banking", "/cards/summary", Role.FINANCE)
+    banks = client.call("GET", "banking", "/cards/summary", Role.FINANCIAL_OFFICE)  # 县金融办
     assert {b["bank_code"] for b in banks} >= {"ABC", "QHRCB"} and all(b["registered"] > 0 for b in banks)
     own = client.call("GET", "banking", "/cards/summary", Role.BANK, {"bank": "ABC"})
+    assert client.call("GET", "supervision", "/figures", Role.FINANCIAL_OFFICE)["banks"]
     assert [b["bank_code"] for b in own] == ["ABC"] and own[0]["active"] <= own[0]["registered"]
+
+
+def test_last_years_history_is_looked_back_at_too(campaign: CampaignResult, client: CountyClient) -> None:
+    problem = client.call("GET", "supervision", f"/problems/{campaign.recovery['history_problem']}", Role.FINANCE)
+    assert problem["source"] == "cross_check" and problem["amount_fen"] == 10000
+    years = {r["group"]: r for r in client.call("GET", "supervision", "/ledger", Role.FINANCE,
+                                                params={"by": "year"})["rows"]}
+    last = str(int(campaign.progress["year"]) - 1)
+    assert years[last]["credited"]["items"] >= 5 and campaign.progress["scope_years"][0] == last
+    unspent = client.call("GET", "supervision", "/figures", Role.FINANCE)["quotas"]
+    assert unspent and all(q["unspent_fen"] == q["quota_fen"] - q["paid_fen"] for q in unspent)

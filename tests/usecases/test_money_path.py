@@ -16,6 +16,7 @@ from shared.events.payloads import (
     InstructionIssued,
     Item,
     ItemsCleared,
+    MoneyRecovered,
     OrderAccepted,
     PayeeLine,
     PaymentOrdered,
@@ -44,6 +45,8 @@ async def test_a_cleared_batch_is_ordered_per_bank_within_the_quota(treasury_svc
     program = uid("P")
     await treasury_svc.run(treasury.set_quota, FINANCE, treasury.QuotaIn(program_code=program, year=2026,
                                                                          level="county", total_fen=40000))
+    [told] = await treasury_svc.published()  # supervision is told the quota (unspent = quota - net paid)
+    assert (told.topic, told.key, told.payload["total_fen"]) == (topics.QUOTA_SET, program, 40000)
     items = [item(10000), item(10000, bank_code="QHRCB"), item(10000)]
     batch = await _clear(treasury_svc, program, items)
     out = await treasury_svc.published()
@@ -86,6 +89,15 @@ async def test_returns_give_quota_back_complete_the_order_and_are_reissued_once(
     assert (reordered.payload["attempt"], reordered.key) == (2, f"{order_id}-R")
     with pytest.raises(Conflict, match="no returned item left"):
         await treasury_svc.run(treasury.reissue, FINANCE, order_id)
+    # 追缴: the credited 100 yuan is recovered in two payments; each gives its amount back to the quota, once
+    for seq, amount in ((1, 4000), (2, 6000), (2, 6000)):
+        await treasury_svc.deliver(treasury.on_money_recovered, MoneyRecovered(
+            recovery_id="R1", seq=seq, item_id=items[0].item_id, batch_id=batch, program_code=program,
+            period="2026-11", amount_fen=amount, means="cash"))
+    [quota] = [q for q in await treasury_svc.run(treasury.list_quotas, FINANCE) if q["program_code"] == program]
+    assert quota["reserved_fen"] == 10000  # the re-issued 100 yuan stays reserved; the recovered 100 came back
+    [order] = [o for o in await treasury_svc.run(treasury.list_orders, FINANCE, batch) if o["order_id"] == order_id]
+    assert order["recovered_fen"] == 10000
 
 
 async def test_only_the_beneficiarys_own_active_card_at_a_contracted_bank_is_paid(

@@ -32,6 +32,8 @@ async def dashboard(ctx: Ctx, who: Viewer, campaign_id: str | None) -> dict[str,
         "by_program": [_money(names.get(r["group"], r["group"]), r["credited"]["fen"]) for r in by_program],
         "by_township": [_money(towns.get(r["group"], r["group"]), r["credited"]["fen"]) for r in by_township],
         "by_bank": [_money(b["bank"], b["credited_fen"], "#2e7d32") for b in f["banks"]],
+        "unspent": [_money(f"{names.get(q['program_code'], q['program_code'])} {q['year']}", q["unspent_fen"],
+                           "#1565c0") for q in f["quotas"]],
         "complaints": [row for c in f["complaints"] for row in (
             {"label": f"{CHANNELS.get(c['channel'], c['channel'])} 受理", "value": c["received"],
              "text": str(c["received"])},

@@ -14,6 +14,7 @@ from shared.events.payloads import (
     BatchSubmitted,
     CaseResolved,
     ComplaintFiled,
+    HistoryImported,
     Item,
     ItemsCleared,
     ItemsReviewed,
@@ -22,6 +23,7 @@ from shared.events.payloads import (
     PaymentOrdered,
     PaymentSettled,
     ProgramPublished,
+    QuotaSet,
     RosterPublished,
     TownshipRegistered,
 )
@@ -33,7 +35,8 @@ LABELS = {"declared": "申报", "approved": "审核通过", "rejected": "审核�
           "ordered": "国库拨付", "credited": "银行入卡", "failed": "发放失败", "recovered": "追缴收回"}
 
 
-def _head(p: BatchSubmitted | ItemsReviewed | ItemsCleared | PaymentOrdered | PaymentSettled) -> dict[str, Any]:
+def _head(p: BatchSubmitted | ItemsReviewed | ItemsCleared | PaymentOrdered | PaymentSettled | HistoryImported
+          ) -> dict[str, Any]:
     if isinstance(p, PaymentSettled):
         return {"batch_id": p.batch_id, "program_code": p.program_code, "department_code": p.department_code,
                 "township_code": p.township_code, "period": p.period}
@@ -181,3 +184,17 @@ async def on_program_published(ctx: Ctx, env: Envelope[ProgramPublished]) -> Non
 async def on_township_registered(ctx: Ctx, env: Envelope[TownshipRegistered]) -> None:
     await store.keep_name(ctx.session, "townships", "township_code", {
         "township_code": env.payload.township_code, "name": env.payload.name})
+
+
+async def on_quota_set(ctx: Ctx, env: Envelope[QuotaSet]) -> None:
+    q = env.payload
+    await store.keep_quota(ctx.session, {"program_code": q.program_code, "year": q.year, "level": q.level,
+                                         "total_fen": q.total_fen})
+
+
+async def on_history_imported(ctx: Ctx, env: Envelope[HistoryImported]) -> None:
+    """Payments made before the system, counted as declared, approved and credited (no timeliness: no dates)."""
+    h = _head(env.payload)
+    await store.upsert_items(ctx.session, [_item(h, i, declared=True, review="approved", cleared=True, ordered=True,
+                                                 outcome="credited", outcome_attempt=1) for i in env.payload.items],
+                             ("declared", "review", "cleared", "ordered", "outcome", "outcome_attempt"))
