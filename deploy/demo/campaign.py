@@ -13,7 +13,7 @@ from typing import Any
 
 from deploy.demo.client import CountyClient
 from deploy.demo.county import BANKS, TOWNSHIPS, programs, residents
-from deploy.demo.payroll import PayrollResult
+from deploy.demo.payroll import PayrollResult, eligible
 from shared.auth import Role
 from shared.masking import mask_id, mask_name
 
@@ -51,7 +51,10 @@ def look_back(c: CountyClient, payroll: PayrollResult, progress: Callable[[str],
     start = dt.date.fromisoformat(f"{payroll.period}-01")
     year = int(payroll.period[:4])
     # last year's payments were made before the system: imported as history, one to a person who had died
-    township = [p for p in people.values() if p.township_code == batch["township_code"]][:5]
+    program = next(p for p in programs(year) if p.code == batch["program_code"])
+    then = dt.date(year - 1, 6, 1)
+    township = [p for p in people.values() if p.township_code == batch["township_code"]
+                and eligible(p, [program], then)][:5]
     history = c.call("POST", "review", "/history", Role.FINANCE, json={
         "program_code": batch["program_code"], "department_code": _department(batch["program_code"], year),
         "township_code": batch["township_code"], "period": f"{year - 1}-06", "items": [

@@ -84,9 +84,11 @@ async def prefill(ctx: Ctx, who: Viewer, campaign_id: str, kind: UnitKind, code:
 
 
 def _problems_known(known: dict[str, int]) -> int:
-    """Findings that are problems of the unit's management (items caught at review were stopped in time)."""
+    """Findings that are problems of the unit's management. Items caught at review were stopped in time, and
+    items or orders the bank returned (a frozen account, a closed card) are the payment path working: both
+    are shown on the form, not counted."""
     return sum(v for k, v in known.items() if k in ("withdrawn_items", "upheld_complaints", "alerts",
-                                                    "returned_orders", "paid_ineligible"))
+                                                    "paid_ineligible"))
 
 
 async def submit_self_check(ctx: Ctx, who: Viewer, campaign_id: str, kind: UnitKind, code: str,
