@@ -10,6 +10,7 @@ from typing import Any
 
 from shared.events.payloads import Item
 from shared.ids import age_on, card_problem, id_problem
+from shared.money import fen_to_yuan
 from shared.states import Flow
 
 
@@ -70,7 +71,7 @@ class Finding:
         return RULES[self.code][0]
 
     def as_dict(self) -> dict[str, Any]:
-        return {"code": self.code, "hard": self.hard, "reason": f"{RULES[self.code][1]}: {self.detail}"}
+        return {"code": self.code, "hard": self.hard, "reason": f"{RULES[self.code][1]}：{self.detail}"}
 
 
 @dataclass
@@ -103,25 +104,26 @@ def check_item(item: Item, program: Program, refs: References, period_start: dt.
         out.append(Finding("INVALID_CARD", problem))
     person = refs.household.get(item.id_number)
     if person is not None and person["name"] != item.name:
-        out.append(Finding("NAME_MISMATCH", "the registry has another name for this ID number"))
+        out.append(Finding("NAME_MISMATCH", f"户籍库中该身份证号码登记的姓名不是“{item.name}”"))
     elif person is None and refs.has_household:
-        out.append(Finding("NOT_IN_REGISTRY", "the ID number is not in the household registry"))
+        out.append(Finding("NOT_IN_REGISTRY", "户籍库中没有这个身份证号码"))
     died = refs.deaths.get(item.id_number)
     if died is not None and died < period_start:
-        out.append(Finding("DECEASED", f"died {died:%Y-%m-%d}, before the period"))
+        out.append(Finding("DECEASED", f"{died.year}年{died.month}月{died.day}日死亡，早于发放期间"))
     card = refs.cards.get(item.card_number)
     if card is not None and (card["id_number"] != item.id_number or card["name"] != item.name):
-        out.append(Finding("CARD_HOLDER_MISMATCH", "the card is registered to someone else"))
+        out.append(Finding("CARD_HOLDER_MISMATCH", "该社保卡登记在他人名下"))
     if program.means_tested and item.id_number in refs.employees:
-        out.append(Finding("PUBLIC_EMPLOYEE", f"on the fiscal payroll of {refs.employees[item.id_number]}"))
+        out.append(Finding("PUBLIC_EMPLOYEE", f"系财政供养人员（{refs.employees[item.id_number]}）"))
     if program.min_age is not None and age_on(item.id_number, period_start) < program.min_age:
-        out.append(Finding("OUTSIDE_CRITERIA", f"younger than {program.min_age}"))
+        out.append(Finding("OUTSIDE_CRITERIA", f"年龄未满{program.min_age}周岁"))
     if program.cap_quantity is not None and item.quantity > program.cap_quantity:
-        out.append(Finding("AMOUNT_ABOVE_STANDARD", f"quantity {item.quantity} above the cap {program.cap_quantity}"))
+        out.append(Finding("AMOUNT_ABOVE_STANDARD", f"数量{item.quantity}超过上限{program.cap_quantity}"))
     else:
         most = int((Decimal(program.standard_fen) * item.quantity).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         if item.amount_fen > most:
-            out.append(Finding("AMOUNT_ABOVE_STANDARD", f"{item.amount_fen} fen declared, the standard allows {most}"))
+            out.append(Finding("AMOUNT_ABOVE_STANDARD",
+                                   f"申报{fen_to_yuan(item.amount_fen)}元，按标准最多{fen_to_yuan(most)}元"))
     if item.id_number in refs.officials:
         out.append(Finding("VILLAGE_OFFICIAL", refs.officials[item.id_number]))
     if item.id_number in refs.suspended:

@@ -234,3 +234,18 @@ async def approved_items(session: AsyncSession, batch_id: str) -> list[Item]:
 
 async def add_history_batch(session: AsyncSession, values: dict[str, Any]) -> None:
     await session.execute(insert(B).values(**values))
+
+
+async def first_claims(session: AsyncSession, program: str, period: str, id_numbers: list[str]) -> dict[str, str]:
+    """Who holds the claim of each person for a program and period (id number -> item id)."""
+    cl = tables.claims
+    rows = await session.execute(select(cl.c.id_number, cl.c.item_id).where(
+        cl.c.program_code == program, cl.c.period == period, among(cl.c.id_number, id_numbers)))
+    return {r.id_number: r.item_id for r in rows}
+
+
+async def item_places(session: AsyncSession, item_ids: list[str]) -> dict[str, tuple[str, str]]:
+    """(batch, village) of items already in review."""
+    rows = await session.execute(select(IT.c.item_id, IT.c.batch_id, IT.c.body["village"].astext).where(
+        among(IT.c.item_id, item_ids)))
+    return {r[0]: (r[1], r[2]) for r in rows}

@@ -84,3 +84,12 @@ def test_village_official_or_relative_is_a_flag_not_a_rejection() -> None:
 def test_every_rule_has_a_plain_chinese_reason(code: str) -> None:
     hard, text = RULES[code]
     assert isinstance(hard, bool) and any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+def test_findings_are_in_chinese_and_money_in_yuan() -> None:
+    over = item(285000, quantity=Decimal(1))
+    [found] = check_item(over, PLAIN, _refs(over), START)
+    assert found.as_dict()["reason"] == "申报金额超过补贴标准：申报2,850.00元，按标准最多100.00元"
+    dead = item()
+    [died] = check_item(dead, PLAIN, _refs(dead, deaths={dead.id_number: dt.date(2025, 11, 5)}), START)
+    assert died.as_dict()["reason"] == "受益人已死亡：2025年11月5日死亡，早于发放期间"

@@ -50,6 +50,9 @@ async def test_a_batch_waits_for_its_last_chunk_then_flags_a_person_declared_twi
     found = await review_svc.run(decisions.batch_items, who(Role.FINANCE), batch, None, 100, 0)
     codes = {i["item_id"]: [f["code"] for f in i["findings"]] for i in found}
     assert codes[twice.item_id] == ["DUPLICATE_IN_PERIOD"] and codes[first.item_id] == []
+    [said] = next(i["findings"] for i in found if i["item_id"] == twice.item_id)
+    assert said["reason"] == (  # where the first claim is, so people can decide which one is right
+        f"同一人同一项目同一期重复申报：2026-11期已在王屯村申报（批次 {batch}，条目 {first.item_id}）")
     assert await review_svc.published() == []  # nothing leaves review before people decide
 
 

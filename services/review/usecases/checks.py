@@ -56,10 +56,17 @@ async def _cross_item_rules(ctx: Ctx, c: BatchSubmitted, findings: dict[str, lis
         return
     claimed = await store.claim(ctx.session, c.program_code, c.period,
                                 [(i.id_number, i.item_id) for i in open_items])
-    for i in open_items:
-        if i.item_id not in claimed:
-            findings[i.item_id].append(Finding("DUPLICATE_IN_PERIOD", f"{c.program_code} {c.period} claimed already"))
+    losers = [i for i in open_items if i.item_id not in claimed]
+    if losers:  # say where the first claim is, so people can decide which one is right
+        first = await store.first_claims(ctx.session, c.program_code, c.period, [i.id_number for i in losers])
+        places = await store.item_places(ctx.session, list(first.values()))
+        places |= {i.item_id: (c.batch_id, i.village) for i in c.items if i.item_id in first.values()}
+        for i in losers:
+            other = first.get(i.id_number, "")
+            batch, village = places.get(other, ("", ""))
+            findings[i.item_id].append(Finding(
+                "DUPLICATE_IN_PERIOD", f"{c.period}期已在{village or '其他村'}申报（批次 {batch}，条目 {other}）"))
     holders = await store.card_holders(ctx.session, c.period, [(i.card_number, i.id_number) for i in open_items])
     for i in open_items:
         if holders.get(i.card_number, i.id_number) != i.id_number:
-            findings[i.item_id].append(Finding("CARD_SHARED", "this card already receives for another person"))
+            findings[i.item_id].append(Finding("CARD_SHARED", "该社保卡本期已为他人领取补贴"))
