@@ -46,7 +46,7 @@ class BatchIn(BaseModel):
 
 class TownshipIn(BaseModel):
     name: Name
-    villages: list[Name] = Field(min_length=1, max_length=1000)
+    villages: list[Name] = Field(default_factory=list, max_length=1000, description="villages to add")
 
 
 def _answer(result: Accepted) -> JSONResponse:
@@ -124,5 +124,19 @@ async def returned_items(batch_id: str, rt: RuntimeDep, who: Viewer = Depends(RE
 @router.put("/townships/{code}")
 async def put_township(body: TownshipIn, code: str = Path(pattern=r"^[0-9]{6,12}$"), *, rt: RuntimeDep,
                        who: Viewer = Depends(allow(Role.FINANCE))) -> dict[str, Any]:
-    """Register a township and its villages (the scope a township may declare for)."""
+    """Register or rename a township and add villages (the scope a township may declare for); villages
+    registered before are kept."""
     return await rt.run(usecases.put_township, who, code, body.name, body.villages)
+
+
+@router.delete("/townships/{code}/villages/{village}")
+async def remove_village(village: Name, code: str = Path(pattern=r"^[0-9]{6,12}$"), *, rt: RuntimeDep,
+                         who: Viewer = Depends(allow(Role.FINANCE))) -> dict[str, Any]:
+    """Take one village off a township (merged or renamed); its declarations are refused from now on."""
+    return await rt.run(usecases.remove_village, who, code, village)
+
+
+@router.get("/townships")
+async def list_townships(rt: RuntimeDep, name: Name | None = None) -> list[dict[str, Any]]:
+    """Townships and their villages by code and name; ``name`` finds those whose name or a village's contains it."""
+    return await rt.run(usecases.list_townships, name)

@@ -47,11 +47,34 @@ async def township(session: AsyncSession, code: str) -> tuple[frozenset[str], fr
     return frozenset(names), frozenset(villages)
 
 
-async def replace_township(session: AsyncSession, code: str, name: str, villages: list[str]) -> None:
-    await session.execute(delete(tables.townships).where(tables.townships.c.code == code))
-    await session.execute(insert(tables.townships).values(code=code, name=name))
-    await session.execute(delete(tables.villages).where(tables.villages.c.township_code == code))
-    await session.execute(insert(tables.villages), [{"township_code": code, "name": v} for v in villages])
+async def put_township(session: AsyncSession, code: str, name: str, villages: list[str]) -> list[str]:
+    """Register or rename a township and add villages; villages already registered stay. Returns those added."""
+    stmt = pg_insert(tables.townships).values(code=code, name=name)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_={"name": name}))
+    if not villages:
+        return []
+    added = await session.execute(pg_insert(tables.villages).values(
+        [{"township_code": code, "name": v} for v in villages]).on_conflict_do_nothing()
+        .returning(tables.villages.c.name))
+    return sorted(added.scalars())
+
+
+async def remove_village(session: AsyncSession, code: str, village: str) -> bool:
+    got = await session.execute(delete(tables.villages).where(
+        tables.villages.c.township_code == code, tables.villages.c.name == village).returning(tables.villages.c.name))
+    return got.first() is not None
+
+
+async def townships(session: AsyncSession, name: str | None) -> list[dict[str, Any]]:
+    """Townships with their villages, optionally those whose name (or a village's) contains ``name``."""
+    rows = (await session.execute(select(tables.townships).order_by(tables.townships.c.code))).mappings().all()
+    villages: dict[str, list[str]] = {}
+    for v in await session.execute(select(tables.villages).order_by(tables.villages.c.name)):
+        villages.setdefault(v.township_code, []).append(v.name)
+    out = [{"code": r["code"], "name": r["name"], "villages": villages.get(r["code"], [])} for r in rows]
+    if name:
+        out = [t for t in out if name in t["name"] or any(name in v for v in t["villages"])]
+    return out
 
 
 async def same_upload(session: AsyncSession, township: str, program: str, period: str,

@@ -15,7 +15,7 @@ from services.declaration.uploads import errors_csv
 from shared.access import Viewer
 from shared.audit import record
 from shared.auth import Principal, Role
-from shared.errors import Invalid
+from shared.errors import Invalid, NotFound
 from shared.events.envelope import Envelope
 from shared.events.payloads import BatchSubmitted, Item, ItemsReviewed, ProgramPublished, TownshipRegistered
 from shared.messaging.chunks import item_chunks
@@ -178,10 +178,32 @@ async def returned_items(ctx: Ctx, who: Viewer, batch_id: str) -> list[dict[str,
 
 
 async def put_township(ctx: Ctx, who: Principal, code: str, name: str, villages: list[str]) -> dict[str, Any]:
-    """Register a township and its villages (the scope a township may declare for)."""
-    unique = sorted(set(villages))
-    await store.replace_township(ctx.session, code, name, unique)
-    await record(ctx.session, tables.audit, who, "township.put", code, detail={"name": name, "villages": villages})
+    """Register or rename a township and add villages (the scope a township may declare for); villages
+    already registered are kept — a village is removed only by name (``remove_village``)."""
+    added = await store.put_township(ctx.session, code, name, sorted(set(villages)))
+    await record(ctx.session, tables.audit, who, "township.put", code, detail={"name": name, "added": added})
+    return await _registered(ctx, code, name, added=added)
+
+
+async def remove_village(ctx: Ctx, who: Principal, code: str, village: str) -> dict[str, Any]:
+    """Take a village off a township (merged, renamed): declarations for it are refused from now on."""
+    towns, _ = await store.township(ctx.session, code)
+    if not towns:
+        raise NotFound(f"no township {code}")
+    if not await store.remove_village(ctx.session, code, village):
+        raise NotFound(f"township {code} has no village {village!r}")
+    await record(ctx.session, tables.audit, who, "township.village.remove", code, detail={"village": village})
+    return await _registered(ctx, code, next(iter(towns)), removed=[village])
+
+
+async def _registered(ctx: Ctx, code: str, name: str, **change: list[str]) -> dict[str, Any]:
+    """Tell the other services the township's names as they are now."""
+    _, villages = await store.township(ctx.session, code)
     ctx.correlate(code)
-    await ctx.emit(TownshipRegistered(township_code=code, name=name, villages=tuple(unique)))
-    return {"code": code, "name": name, "villages": len(unique)}
+    await ctx.emit(TownshipRegistered(township_code=code, name=name, villages=tuple(sorted(villages))))
+    return {"code": code, "name": name, "villages": sorted(villages), **change}
+
+
+async def list_townships(ctx: Ctx, name: str | None) -> list[dict[str, Any]]:
+    """Townships and their villages by name and code (search by a part of a name)."""
+    return await store.townships(ctx.session, name)

@@ -9,7 +9,7 @@ import pytest
 from services.catalog import usecases as catalog
 from services.declaration import usecases as declaration
 from shared.auth import Role
-from shared.errors import Conflict, Invalid
+from shared.errors import Conflict, Invalid, NotFound
 from shared.events import topics
 from shared.events.payloads import ProgramPublished
 from tests.factories import person
@@ -105,3 +105,19 @@ async def test_a_department_declares_only_for_its_own_programs(declaration_svc: 
     other = who(Role.DEPARTMENT, department="CL")
     with pytest.raises(declaration.DeclarationRefused, match="belongs to department MZ"):
         await declaration_svc.run(declaration.submit_batch, other, code, "2026-11", [_row()], "632523202")
+
+
+async def test_townships_keep_their_villages_and_are_found_by_name(declaration_svc: ServiceUnderTest) -> None:
+    town = "6325239" + uid("")[-2:].translate(str.maketrans("ABCDEF", "123456"))  # a township of its own
+    first = await declaration_svc.run(declaration.put_township, FINANCE, town, "测试乡", ["甲村", "乙村"])
+    again = await declaration_svc.run(declaration.put_township, FINANCE, town, "测试镇", ["丙村"])
+    assert first["added"] == ["乙村", "甲村"] and again["added"] == ["丙村"]
+    assert again["villages"] == ["丙村", "乙村", "甲村"] and again["name"] == "测试镇"  # nothing dropped
+    gone = await declaration_svc.run(declaration.remove_village, FINANCE, town, "乙村")
+    assert gone["villages"] == ["丙村", "甲村"]
+    with pytest.raises(NotFound):
+        await declaration_svc.run(declaration.remove_village, FINANCE, town, "乙村")
+    found = await declaration_svc.run(declaration.list_townships, "丙村")
+    assert [t["code"] for t in found] == [town]
+    told = [p for p in await declaration_svc.published() if p.topic == topics.TOWNSHIP_REGISTERED]
+    assert told[-1].payload["villages"] == ["丙村", "甲村"]
