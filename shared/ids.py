@@ -7,6 +7,9 @@ import random
 import re
 import unicodedata
 
+from stdnum.cn import ric
+from stdnum.exceptions import InvalidComponent
+
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
@@ -26,18 +29,26 @@ def normalize_number(value: str) -> str:
     return unicodedata.normalize("NFKC", value).replace(" ", "").strip().upper()
 
 
-def id_problem(value: str) -> str | None:
-    """Why a resident ID number is invalid, or None if it is valid (ASCII digits only)."""
+def id_problem(value: str, today: dt.date | None = None) -> str | None:
+    """Why a resident ID number is invalid (in Chinese, for the person who typed it), or None if valid: 18
+    ASCII characters, a real birth date not after today, a region code that exists (python-stdnum's
+    ``cn.ric`` table of divisions, with the years each code was in use), and the check character."""
     if len(value) != 18:
-        return f"must be 18 characters, has {len(value)}"
+        return f"公民身份号码应为18位，实为{len(value)}位"
     if not _ID.fullmatch(value):
-        return "first 17 must be digits 0-9, the last a digit or X"
+        return "公民身份号码前17位应为数字，第18位为数字或X"
     try:
-        dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+        born = dt.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
     except ValueError:
-        return "birth date (characters 7-14) is not a real date"
+        return "出生日期（第7-14位）不是有效日期"
+    if born > (today or dt.date.today()):
+        return "出生日期（第7-14位）晚于今天"
     if id_check_char(value[:17]) != value[17]:
-        return "check character (the 18th) does not match; the number was probably mistyped"
+        return "校验码（第18位）不符，号码可能录入有误"
+    try:
+        ric.get_birth_place(value)
+    except (InvalidComponent, KeyError):  # KeyError: only the province matched (stdnum has no county for it)
+        return f"地区码（前6位）{value[:6]}不存在或在出生年份未启用"
     return None
 
 
@@ -66,11 +77,11 @@ def luhn_check_digit(body: str) -> str:
 def card_problem(value: str) -> str | None:
     """Why a card number is invalid, or None if it is valid (16-19 digits, Luhn)."""
     if not _DIGITS.fullmatch(value):
-        return "must contain digits only (0-9)"
+        return "社保卡号只能包含数字0-9"
     if not 16 <= len(value) <= 19:
-        return f"must be 16 to 19 digits, has {len(value)}"
+        return f"社保卡号应为16至19位，实为{len(value)}位"
     if luhn_check_digit(value[:-1]) != value[-1]:
-        return "check digit (Luhn) does not match; the number was probably mistyped"
+        return "社保卡号校验位不符，号码可能录入有误"
     return None
 
 

@@ -1,3 +1,4 @@
+import datetime as dt
 import random
 
 import pytest
@@ -12,10 +13,10 @@ def test_known_resident_id_check_character() -> None:
 
 
 @pytest.mark.parametrize(("value", "fragment"), [
-    ("11010519491231002", "18 characters"),
-    ("1101051949123100XX", "digits"),
-    ("110105194913310021", "birth date"),
-    ("110105194912310021", "check character"),
+    ("11010519491231002", "应为18位"),
+    ("1101051949123100XX", "前17位应为数字"),
+    ("110105194913310021", "出生日期"),
+    ("110105194912310021", "校验码"),
 ])
 def test_invalid_resident_ids_say_why(value: str, fragment: str) -> None:
     problem = id_problem(value)
@@ -25,8 +26,8 @@ def test_invalid_resident_ids_say_why(value: str, fragment: str) -> None:
 def test_luhn() -> None:
     assert luhn_check_digit("7992739871") == "3"
     assert card_problem("6228480000000000001")  # wrong check digit
-    assert card_problem("62284812345") and "16 to 19" in card_problem("62284812345")  # type: ignore[operator]
-    assert "digits only" in (card_problem("6228-4800-0000-0000") or "")
+    assert card_problem("62284812345") and "16至19位" in card_problem("62284812345")  # type: ignore[operator]
+    assert "只能包含数字" in (card_problem("6228-4800-0000-0000") or "")
 
 
 def test_generated_people_are_valid() -> None:
@@ -58,3 +59,36 @@ def test_amounts_that_would_overflow_are_refused_not_crashed() -> None:
         with pytest.raises(MoneyError):
             yuan_to_fen(bad)
     assert yuan_to_fen("1,234.50") == 123450
+
+
+def _with_check(first17: str) -> str:
+    return first17 + id_check_char(first17)
+
+
+def test_a_region_code_that_does_not_exist_and_a_birth_date_after_today_are_refused() -> None:
+    for region in ("000000", "999999", "632599"):
+        problem = id_problem(_with_check(f"{region}19800101001"))
+        assert problem is not None and "地区码" in problem, region
+    assert "晚于今天" in (id_problem(_with_check("63252320990101001")) or "")
+    assert id_problem(_with_check("63252319800101001")) is None  # 贵德县
+
+
+def test_the_check_agrees_with_python_stdnum_on_random_numbers() -> None:
+    from stdnum.cn import ric
+    from stdnum.exceptions import ValidationError
+    rng = random.Random(20261126)
+    disagree = []
+    for _ in range(5000):
+        region = rng.choice(["632523", "110105", "000000", "999999", f"{rng.randrange(10**6):06d}"])
+        day = dt.date(1930, 1, 1) + dt.timedelta(days=rng.randrange(365 * 90))
+        number = _with_check(f"{region}{day:%Y%m%d}{rng.randrange(1000):03d}")
+        if rng.random() < 0.2:  # a mistyped check character
+            number = number[:17] + ("0" if number[17] != "0" else "1")
+        try:
+            ric.validate(number)
+            theirs = True
+        except (ValidationError, KeyError):  # KeyError: a code that names a province but no county
+            theirs = False
+        if (id_problem(number) is None) != theirs:
+            disagree.append(number)
+    assert not disagree, disagree[:5]

@@ -8,7 +8,7 @@ from services.review import store, tables
 from services.review.usecases import Ctx
 from shared.audit import record
 from shared.auth import Principal
-from shared.ids import id_problem
+from shared.ids import id_problem, normalize_number
 
 MAX_ERRORS_SHOWN = 200
 
@@ -16,6 +16,7 @@ MAX_ERRORS_SHOWN = 200
 async def import_reference(ctx: Ctx, who: Principal, kind: str, rows: list[dict[str, Any]],
                            source: str) -> dict[str, Any]:
     """A new version of one kind of reference data; rows with an invalid ID are listed, the rest kept."""
+    rows = [r | {"id_number": normalize_number(r["id_number"])} for r in rows]  # 11010519491231002x as typed
     errors = [{"row": n, "message": p} for n, r in enumerate(rows, 1) if (p := id_problem(r["id_number"]))]
     good = {r["id_number"]: r for r in rows if not id_problem(r["id_number"])}
     version = await store.add_reference(ctx.session, kind, list(good.values()), who.sub, source)
