@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from collections import deque
 
+from fastapi import Request
+
 from shared.errors import TooMany
 
 
@@ -29,3 +31,14 @@ class RateLimit:
         if len(window) >= self.per_minute:
             raise TooMany(f"查询过于频繁，请稍后再试 (at most {self.per_minute} a minute)")
         window.append(now)
+
+
+def check(request: Request, kind: str) -> None:
+    """Count one request of ``kind`` from the caller's address against the app's setting ``<kind>_per_minute``
+    (one limiter per kind, kept on the app)."""
+    limits: dict[str, RateLimit] | None = getattr(request.app.state, "limits", None)
+    if limits is None:
+        limits = request.app.state.limits = {}
+    if kind not in limits:
+        limits[kind] = RateLimit(getattr(request.app.state.settings, f"{kind}_per_minute"))
+    limits[kind].check(request.client.host if request.client else "unknown")

@@ -12,10 +12,10 @@ from pydantic import BaseModel, Field
 from services.complaint.usecases import cases, intake, lookup
 from services.complaint.usecases.cases import AssignIn, ResolveIn, StepIn
 from services.complaint.usecases.intake import ComplaintIn, HotlineIn
+from shared import ratelimit
 from shared.access import Viewer, allow
 from shared.auth import Role
 from shared.inputs import IdempotencyKey
-from shared.ratelimit import RateLimit
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["complaint"])
@@ -28,17 +28,6 @@ WORKERS = allow(Role.DEPARTMENT, Role.TOWNSHIP, scoped=SCOPED)
 class LookupIn(BaseModel):
     complaint_id: str = Field(max_length=20, description="受理编号")
     code: str = Field(max_length=10, description="查询码 (given at filing)")
-
-
-def lookups(request: Request) -> RateLimit:
-    limit: RateLimit | None = getattr(request.app.state, "lookups", None)
-    if limit is None:
-        limit = request.app.state.lookups = RateLimit(request.app.state.settings.lookups_per_minute)
-    return limit
-
-
-def client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.post("/complaints", status_code=201)
@@ -62,7 +51,7 @@ async def public_form(body: ComplaintIn, rt: RuntimeDep,
 @router.post("/public/cases/lookup")
 async def public_lookup(body: LookupIn, rt: RuntimeDep, request: Request) -> dict[str, Any]:
     """办理进度查询: receipt number + code -> stage, steps and outcome (a few lookups a minute per address)."""
-    lookups(request).check(client(request))
+    ratelimit.check(request, "lookups")
     answer: dict[str, Any] = await rt.run(lookup.lookup, body.complaint_id, body.code)
     return answer
 

@@ -4,14 +4,8 @@ from services.complaint import api, pages, tables
 from services.complaint.settings import Settings
 from services.complaint.usecases import cases, intake
 from shared.audit_routes import audit_router
-from shared.events.payloads import (
-    AlertRaised,
-    CaseResolved,
-    ComplaintFiled,
-    ObjectionFiled,
-    ProgramPublished,
-    TownshipRegistered,
-)
+from shared.events.oversight import CaseResolved, ComplaintFiled, ObjectionFiled, TownshipRegistered
+from shared.events.payloads import AlertRaised, ProgramPublished
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
 

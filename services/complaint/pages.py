@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import get_args
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from services.complaint.api import client, lookups
+from services.complaint.domain import CATEGORY_LABELS
 from services.complaint.usecases import intake, lookup
 from services.complaint.usecases.intake import ComplaintIn
+from shared import ratelimit
 from shared.errors import DomainError
 from shared.portal import Portal
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["portal"])
 portal = Portal(Path(__file__).parent)
-CATEGORIES = {"fake_claim": "虚报冒领", "not_received": "未收到补贴", "wrong_amount": "金额不符",
-              "card_withheld": "代管卡折", "other": "其他"}
+CATEGORIES = {k: CATEGORY_LABELS[k] for k in get_args(ComplaintIn.model_fields["category"].annotation)}
 
 
 @router.get("/report", response_class=HTMLResponse)
@@ -52,7 +53,7 @@ async def lookup_form(request: Request) -> HTMLResponse:
 async def lookup_case(request: Request, rt: RuntimeDep, complaint_id: str = Form(max_length=20),
                       code: str = Form(max_length=10)) -> HTMLResponse:
     try:
-        lookups(request).check(client(request))
+        ratelimit.check(request, "lookups")
         case = await rt.run(lookup.lookup, complaint_id, code)
     except DomainError as exc:
         return portal.render(request, "lookup.html", status=exc.status, case=None, error=str(exc))

@@ -3,7 +3,8 @@ from fastapi import FastAPI
 from services.declaration import api, tables, usecases
 from services.declaration.settings import Settings
 from shared.audit_routes import audit_router
-from shared.events.payloads import BatchSubmitted, ItemsReviewed, ProgramPublished, TownshipRegistered
+from shared.events.oversight import TownshipRegistered
+from shared.events.payloads import BatchSubmitted, ItemsReviewed, ProgramPublished
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
 

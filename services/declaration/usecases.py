@@ -17,7 +17,8 @@ from shared.audit import record
 from shared.auth import Principal, Role
 from shared.errors import Invalid, NotFound
 from shared.events.envelope import Envelope
-from shared.events.payloads import BatchSubmitted, Item, ItemsReviewed, ProgramPublished, TownshipRegistered
+from shared.events.oversight import TownshipRegistered
+from shared.events.payloads import BatchSubmitted, Item, ItemsReviewed, ProgramPublished
 from shared.messaging.chunks import item_chunks
 from shared.messaging.context import HandlerContext
 from shared.periods import period_start

@@ -15,8 +15,8 @@ from pydantic import BaseModel, Field
 
 from services.disclosure.usecases import objections, public
 from services.disclosure.usecases.objections import ObjectionIn
+from shared import ratelimit
 from shared.inputs import Code, DivisionCode, IdNumber, Name
-from shared.ratelimit import RateLimit
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["public"])
@@ -28,20 +28,6 @@ Period = Annotated[str, Query(pattern=r"^\d{4}-\d{2}$")]
 class PersonQuery(BaseModel):
     id_number: IdNumber = Field(description="公民身份号码 (18 位)")
     name: Name = Field(description="姓名")
-
-
-def limiter(request: Request, kind: str) -> RateLimit:
-    """One limiter per kind per app (kept on app.state, sized from the settings)."""
-    limits: dict[str, RateLimit] | None = getattr(request.app.state, "limits", None)
-    if limits is None:
-        limits = request.app.state.limits = {}
-    if kind not in limits:
-        limits[kind] = RateLimit(getattr(request.app.state.settings, f"{kind}_per_minute"))
-    return limits[kind]
-
-
-def client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
 
 
 @router.get("/public/rosters")
@@ -65,7 +51,7 @@ async def object_to_line(batch_id: BatchId, item_id: ItemId, body: ObjectionIn, 
                          request: Request) -> dict[str, Any]:
     """异议: object to one entry of a roster under publicity; the entry is held until the case is decided.
     The answer carries the receipt number and a code to look the case up (shown once)."""
-    limiter(request, "objections").check(client(request))
+    ratelimit.check(request, "objections")
     answer: dict[str, Any] = await rt.run(objections.file_objection, batch_id, item_id, body)
     return answer
 
@@ -74,7 +60,7 @@ async def object_to_line(batch_id: BatchId, item_id: ItemId, body: ObjectionIn, 
 async def person_query(body: PersonQuery, rt: RuntimeDep, request: Request) -> dict[str, Any]:
     """A person's own payments across programs and periods (ID number and name must both match). The answer
     has the same shape whether or not the person exists; a few queries a minute per address."""
-    limiter(request, "query").check(client(request))
+    ratelimit.check(request, "query")
     return {"items": await rt.run(public.person_query, body.id_number, body.name)}
 
 

@@ -3,19 +3,15 @@ from fastapi import FastAPI
 from services.disclosure import api, pages, tables
 from services.disclosure.settings import Settings
 from services.disclosure.usecases import objections, public, windows
-from shared.events.payloads import (
+from shared.events.oversight import (
     CaseResolved,
     ComplaintFiled,
-    ItemsCleared,
-    ItemsReviewed,
     ItemsWithdrawn,
     ObjectionFiled,
-    PaymentSettled,
     PersonSuspended,
-    ProgramPublished,
-    RosterPublished,
     TownshipRegistered,
 )
+from shared.events.payloads import ItemsCleared, ItemsReviewed, PaymentSettled, ProgramPublished, RosterPublished
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
 

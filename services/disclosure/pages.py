@@ -12,9 +12,10 @@ from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import ValidationError
 
-from services.disclosure.api import BatchId, ItemId, PersonQuery, client, limiter
+from services.disclosure.api import BatchId, ItemId, PersonQuery
 from services.disclosure.usecases import objections, public
 from services.disclosure.usecases.objections import CATEGORIES, ObjectionIn
+from shared import ratelimit
 from shared.errors import DomainError
 from shared.portal import Portal
 from shared.web import RuntimeDep
@@ -80,8 +81,7 @@ async def roster_board(request: Request, batch_id: BatchId, rt: RuntimeDep, page
 
 async def _objection_form(request: Request, rt: RuntimeDep, batch_id: str, item_id: str,
                           error: str | None = None, status: int = 200) -> HTMLResponse:
-    head, lines = await rt.run(public.roster, batch_id, 5000, 0, None)
-    line = next((x for x in lines if x["item_id"] == item_id), None)
+    head, line = await rt.run(public.entry, batch_id, item_id)
     if line is None or not head["open"]:
         return portal.render(request, "problem.html", status=404 if line is None else 409,
                              message="该名单不在公示期内或没有这一条目，不能提出异议。")
@@ -108,7 +108,7 @@ async def objection_submit(request: Request, batch_id: BatchId, item_id: ItemId,
     except ValidationError:
         return await _objection_form(request, rt, batch_id, item_id, "请选择异议类型，并填写至少 5 个字的理由。", 422)
     try:
-        limiter(request, "objections").check(client(request))
+        ratelimit.check(request, "objections")
         answer = await rt.run(objections.file_objection, batch_id, item_id, body)
     except DomainError as exc:
         return portal.problem(request, exc)
@@ -130,7 +130,7 @@ async def query(request: Request, rt: RuntimeDep, id_number: str = Form(max_leng
     except ValidationError:
         return portal.render(request, "query.html", status=422, asked=False, error="请填写公民身份号码(18位)和姓名。")
     try:
-        limiter(request, "query").check(client(request))
+        ratelimit.check(request, "query")
     except DomainError as exc:
         return portal.render(request, "query.html", status=exc.status, asked=False, error=str(exc))
     lines = await rt.run(public.person_query, asked.id_number, asked.name)

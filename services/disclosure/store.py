@@ -53,9 +53,9 @@ async def count_lines(session: AsyncSession, batch_id: str, village: str | None 
     return int((await session.execute(q)).scalar_one())
 
 
-async def line(session: AsyncSession, batch_id: str, item_id: str) -> dict[str, Any] | None:
-    row = (await session.execute(select(ROSTER).where(ROSTER.c.batch_id == batch_id, ROSTER.c.item_id == item_id)
-                                 .with_for_update())).mappings().first()
+async def line(session: AsyncSession, batch_id: str, item_id: str, lock: bool = True) -> dict[str, Any] | None:
+    q = select(ROSTER).where(ROSTER.c.batch_id == batch_id, ROSTER.c.item_id == item_id)
+    row = (await session.execute(q.with_for_update() if lock else q)).mappings().first()
     return dict(row) if row else None
 
 

@@ -4,16 +4,8 @@ from services.review import api, tables
 from services.review.settings import Settings
 from services.review.usecases import checks, recheck
 from shared.audit_routes import audit_router
-from shared.events.payloads import (
-    AlertRaised,
-    BatchSubmitted,
-    CardsRegistered,
-    EligibilityRechecked,
-    HistoryImported,
-    ItemsReviewed,
-    PersonSuspended,
-    ProgramPublished,
-)
+from shared.events.oversight import EligibilityRechecked, HistoryImported, PersonSuspended
+from shared.events.payloads import AlertRaised, BatchSubmitted, CardsRegistered, ItemsReviewed, ProgramPublished
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
 

@@ -5,25 +5,27 @@ from services.supervision.settings import Settings
 from services.supervision.usecases import ledger as usecases
 from services.supervision.usecases import problems, recovery
 from shared.events.envelope import DeadLettered
-from shared.events.payloads import (
-    AlertRaised,
-    BatchSubmitted,
+from shared.events.oversight import (
     CaseResolved,
     ComplaintFiled,
     EligibilityRechecked,
     HistoryImported,
-    ItemsCleared,
-    ItemsReviewed,
     ItemsWithdrawn,
     MoneyRecovered,
+    PersonSuspended,
+    QuotaSet,
+    TownshipRegistered,
+)
+from shared.events.payloads import (
+    AlertRaised,
+    BatchSubmitted,
+    ItemsCleared,
+    ItemsReviewed,
     PaymentCompleted,
     PaymentOrdered,
     PaymentSettled,
-    PersonSuspended,
     ProgramPublished,
-    QuotaSet,
     RosterPublished,
-    TownshipRegistered,
 )
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app

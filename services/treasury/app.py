@@ -3,15 +3,14 @@ from fastapi import FastAPI
 from services.treasury import api, tables, usecases
 from services.treasury.settings import Settings
 from shared.audit_routes import audit_router
+from shared.events.oversight import MoneyRecovered, QuotaSet
 from shared.events.payloads import (
     ItemsCleared,
-    MoneyRecovered,
     OrderAccepted,
     PaymentCompleted,
     PaymentOrdered,
     PaymentSettled,
     ProgramPublished,
-    QuotaSet,
 )
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app

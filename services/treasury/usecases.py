@@ -16,16 +16,15 @@ from shared.audit import record
 from shared.auth import Principal
 from shared.errors import Conflict
 from shared.events.envelope import Envelope
+from shared.events.oversight import MoneyRecovered, QuotaSet
 from shared.events.payloads import (
     Item,
     ItemsCleared,
-    MoneyRecovered,
     OrderAccepted,
     PaymentCompleted,
     PaymentOrdered,
     PaymentSettled,
     ProgramPublished,
-    QuotaSet,
 )
 from shared.idempotency import once
 from shared.inputs import MAX_FEN, Code

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shared.events import payloads, topics
+from shared.events import oversight, payloads, topics
 from shared.events.envelope import DeadLettered, Event
 
 EVENTS: tuple[type[Event], ...] = (
     payloads.ProgramPublished, payloads.BatchSubmitted, payloads.ItemsReviewed, payloads.ItemsCleared,
     payloads.RosterPublished, payloads.PaymentOrdered, payloads.PaymentCompleted, payloads.InstructionIssued,
     payloads.PaymentSettled, payloads.OrderAccepted, payloads.AlertRaised, payloads.CardsRegistered,
-    payloads.BankFeedbackReported, payloads.ComplaintFiled, DeadLettered, payloads.CaseResolved,
-    payloads.ObjectionFiled, payloads.ItemsWithdrawn, payloads.TownshipRegistered, payloads.EligibilityRechecked,
-    payloads.MoneyRecovered, payloads.PersonSuspended, payloads.QuotaSet, payloads.HistoryImported,
+    payloads.BankFeedbackReported, oversight.ComplaintFiled, DeadLettered, oversight.CaseResolved,
+    oversight.ObjectionFiled, oversight.ItemsWithdrawn, oversight.TownshipRegistered, oversight.EligibilityRechecked,
+    oversight.MoneyRecovered, oversight.PersonSuspended, oversight.QuotaSet, oversight.HistoryImported,
 )
 BY_TOPIC: dict[str, type[Event]] = {e.topic: e for e in EVENTS}
 

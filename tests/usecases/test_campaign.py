@@ -15,7 +15,8 @@ from services.supervision.domain import CHECK_ITEMS
 from services.supervision.usecases import campaign, ledger, problems, report
 from shared.auth import Role
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
-from shared.events.payloads import BatchSubmitted, CaseResolved, ItemsWithdrawn, PaymentResult, PaymentSettled
+from shared.events.oversight import CaseResolved, ItemsWithdrawn
+from shared.events.payloads import BatchSubmitted, PaymentResult, PaymentSettled
 from shared.messaging.chunks import item_chunks
 from tests.factories import item
 from tests.usecases.conftest import ServiceUnderTest, service_fixture, uid, who

@@ -12,7 +12,8 @@ from services.complaint.usecases import cases, intake, lookup
 from shared.auth import Role
 from shared.errors import Conflict, NotFound
 from shared.events import topics
-from shared.events.payloads import ObjectionFiled, ProgramPublished
+from shared.events.oversight import ObjectionFiled
+from shared.events.payloads import ProgramPublished
 from shared.receipts import code_hash
 from tests.usecases.conftest import ServiceUnderTest, service_fixture, uid, who
 

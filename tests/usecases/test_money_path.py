@@ -12,11 +12,11 @@ from services.treasury import usecases as treasury
 from shared.auth import Role
 from shared.errors import Conflict
 from shared.events import topics
+from shared.events.oversight import MoneyRecovered
 from shared.events.payloads import (
     InstructionIssued,
     Item,
     ItemsCleared,
-    MoneyRecovered,
     OrderAccepted,
     PayeeLine,
     PaymentOrdered,

@@ -11,15 +11,8 @@ import pytest
 from services.disclosure.usecases import objections, public, windows
 from shared.errors import Conflict, NotFound
 from shared.events import topics
-from shared.events.payloads import (
-    CaseResolved,
-    ComplaintFiled,
-    Item,
-    ItemsReviewed,
-    PaymentResult,
-    PaymentSettled,
-    ProgramPublished,
-)
+from shared.events.oversight import CaseResolved, ComplaintFiled
+from shared.events.payloads import Item, ItemsReviewed, PaymentResult, PaymentSettled, ProgramPublished
 from shared.receipts import code_matches
 from tests.factories import item
 from tests.usecases.conftest import ServiceUnderTest, service_fixture, uid

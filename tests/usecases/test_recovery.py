@@ -11,19 +11,18 @@ import pytest
 
 from services.disclosure.usecases import objections, public, windows
 from services.review.usecases import checks, decisions, recheck, references
-from services.supervision import store
+from services.supervision import casework
 from services.supervision.usecases import ledger, recovery
 from shared.auth import Role
 from shared.errors import Conflict, Invalid
 from shared.events import topics
+from shared.events.oversight import EligibilityRechecked, PersonSuspended
 from shared.events.payloads import (
     BatchSubmitted,
-    EligibilityRechecked,
     Item,
     ItemsReviewed,
     PaymentResult,
     PaymentSettled,
-    PersonSuspended,
     ProgramPublished,
     RejectedItem,
 )
@@ -118,7 +117,7 @@ async def test_a_paid_item_found_ineligible_is_recovered_and_nets_out(supervisio
 
 
 async def _problems(ctx: ledger.Ctx) -> list[dict[str, Any]]:
-    return [p for p in await store.problems(ctx.session, None, None) if p["source"] == "cross_check"]
+    return [p for p in await casework.problems(ctx.session, None, None) if p["source"] == "cross_check"]
 
 
 async def test_a_suspension_holds_lines_under_publicity_until_lifted(disclosure_svc: ServiceUnderTest) -> None:

@@ -16,7 +16,8 @@ from services.complaint.settings import Settings
 from services.complaint.usecases.intake import deadlines
 from shared.access import Viewer
 from shared.audit import record
-from shared.events.payloads import AlertRaised, CaseResolved
+from shared.events.oversight import CaseResolved
+from shared.events.payloads import AlertRaised
 from shared.inputs import Name, Text2000
 from shared.masking import mask_id
 from shared.messaging.context import HandlerContext, Runtime

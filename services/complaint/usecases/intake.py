@@ -15,7 +15,8 @@ from services.complaint.settings import Settings
 from shared.audit import record
 from shared.auth import Principal
 from shared.events.envelope import Envelope
-from shared.events.payloads import ComplaintFiled, ObjectionFiled, ProgramPublished, TownshipRegistered
+from shared.events.oversight import ComplaintFiled, ObjectionFiled, TownshipRegistered
+from shared.events.payloads import ProgramPublished
 from shared.idempotency import once
 from shared.inputs import Code, DivisionCode, IdNumber, Name
 from shared.messaging.context import HandlerContext

@@ -15,7 +15,7 @@ from services.disclosure.settings import Settings
 from services.disclosure.usecases.windows import hold_lines, release
 from shared.errors import Conflict, NotFound
 from shared.events.envelope import Envelope
-from shared.events.payloads import CaseResolved, ComplaintFiled, ObjectionFiled, PersonSuspended
+from shared.events.oversight import CaseResolved, ComplaintFiled, ObjectionFiled, PersonSuspended
 from shared.inputs import Name
 from shared.messaging.context import HandlerContext
 from shared.receipts import code_hash, new_receipt

@@ -14,7 +14,8 @@ from services.disclosure.settings import Settings
 from services.disclosure.usecases.windows import cleared
 from shared.errors import NotFound
 from shared.events.envelope import Envelope
-from shared.events.payloads import ProgramPublished, TownshipRegistered
+from shared.events.oversight import TownshipRegistered
+from shared.events.payloads import ProgramPublished
 from shared.masking import mask_card, mask_id, mask_name
 from shared.messaging.context import HandlerContext
 from shared.money import fen_to_yuan
@@ -126,6 +127,13 @@ async def roster(ctx: Ctx, batch_id: str, limit: int, offset: int,
     head["行数"] = await store.count_lines(ctx.session, batch_id, village)
     head["村列表"] = await store.villages(ctx.session, batch_id)
     return head, [public_line(r, w["status"]) for r in lines]
+
+
+async def entry(ctx: Ctx, batch_id: str, item_id: str) -> tuple[dict[str, Any], dict[str, str] | None]:
+    """One roster's head and one of its lines (masked), e.g. for the objection form."""
+    w = await _public_window(ctx, batch_id)
+    r = await store.line(ctx.session, batch_id, item_id, lock=False)
+    return public_window(w, await Names.load(ctx)), public_line(r, w["status"]) if r else None
 
 
 async def catalog(ctx: Ctx) -> list[dict[str, Any]]:

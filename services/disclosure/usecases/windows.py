@@ -13,7 +13,8 @@ from services.disclosure import store
 from services.disclosure.domain import WINDOW_FLOW, LineStatus, WindowStatus
 from services.disclosure.settings import Settings
 from shared.events.envelope import Envelope
-from shared.events.payloads import Item, ItemsCleared, ItemsReviewed, ItemsWithdrawn, PaymentSettled, RosterPublished
+from shared.events.oversight import ItemsWithdrawn
+from shared.events.payloads import Item, ItemsCleared, ItemsReviewed, PaymentSettled, RosterPublished
 from shared.messaging.chunks import arrive, item_chunks
 from shared.messaging.context import HandlerContext, Runtime
 

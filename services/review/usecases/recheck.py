@@ -19,7 +19,8 @@ from shared.access import Viewer
 from shared.audit import record
 from shared.errors import Invalid
 from shared.events.envelope import Envelope
-from shared.events.payloads import EligibilityRechecked, HistoryImported, Item, PersonSuspended, RejectedItem
+from shared.events.oversight import EligibilityRechecked, HistoryImported, PersonSuspended
+from shared.events.payloads import Item, RejectedItem
 from shared.inputs import MAX_FEN, BankCode, CardNumber, Code, DivisionCode, IdNumber, Name
 from shared.messaging.chunks import item_chunks
 from shared.messaging.context import HandlerContext

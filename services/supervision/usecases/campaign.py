@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from services.supervision import store
+from services.supervision import casework
 from services.supervision.domain import CHECK_ITEMS, draw, sample_items, spot_weight, stage_dates
 from services.supervision.settings import Settings
 from services.supervision.usecases.problems import ProblemIn, open_problem
@@ -57,13 +57,13 @@ async def create_campaign(ctx: Ctx, who: Viewer, body: CampaignIn) -> dict[str, 
     values = body.model_dump(exclude={"stage_dates"}) | {
         "stages": stage_dates(body.year, body.stage_dates), "created_by": who.sub,
         "scope_years": [str(y) for y in body.scope_years]}
-    if not await store.add_campaign(ctx.session, values):
+    if not await casework.add_campaign(ctx.session, values):
         raise Conflict(f"campaign {body.campaign_id} exists")
     return await progress(ctx, who, body.campaign_id)
 
 
 async def _campaign(ctx: Ctx, campaign_id: str) -> dict[str, Any]:
-    c = await store.campaign(ctx.session, campaign_id)
+    c = await casework.campaign(ctx.session, campaign_id)
     if c is None:
         raise NotFound(f"no campaign {campaign_id}")
     return c
@@ -78,7 +78,7 @@ async def prefill(ctx: Ctx, who: Viewer, campaign_id: str, kind: UnitKind, code:
     """The self-check form of a unit with what the system already knows for its scope and years."""
     _unit_of(who, kind, code)
     c = await _campaign(ctx, campaign_id)
-    known = await store.known_findings(ctx.session, kind, code, c["scope_years"], c["program_codes"])
+    known = await casework.known_findings(ctx.session, kind, code, c["scope_years"], c["program_codes"])
     return {"campaign_id": campaign_id, "unit_kind": kind, "unit_code": code, "items": CHECK_ITEMS,
             "known": known, "known_problems": _problems_known(known)}
 
@@ -104,13 +104,13 @@ async def submit_self_check(ctx: Ctx, who: Viewer, campaign_id: str, kind: UnitK
     failed = [k for k, a in body.answers.items() if not a.ok]
     if failed and not body.problems:
         raise Invalid(f"items {failed} are answered 存在问题 but no problem is listed")
-    known = await store.known_findings(ctx.session, kind, code, c["scope_years"], c["program_codes"])
+    known = await casework.known_findings(ctx.session, kind, code, c["scope_years"], c["program_codes"])
     for n, problem in enumerate(body.problems, 1):
         scope = {"department_code": code} if kind == "department" else {"township_code": code} \
             if kind == "township" else {}
         await open_problem(ctx, who, problem, f"{campaign_id}:self:{kind}:{code}:{n}", "self_check", campaign_id,
                            scope)
-    await store.save_self_check(ctx.session, {
+    await casework.save_self_check(ctx.session, {
         "campaign_id": campaign_id, "unit_kind": kind, "unit_code": code,
         "answers": {k: a.model_dump() for k, a in body.answers.items()}, "reported_problems": len(body.problems),
         "known_findings": _problems_known(known), "known": known, "submitted_by": who.sub,
@@ -131,15 +131,15 @@ async def draw_spot_check(ctx: Ctx, who: Viewer, campaign_id: str, body: SpotChe
     """Finance draws the spot check: departments weighted by what they reported against what is known; the
     weights and the seed are kept, so the draw can be repeated by anyone; audit confirms it."""
     c = await _campaign(ctx, campaign_id)
-    if await store.spot_check(ctx.session, campaign_id) is not None:
+    if await casework.spot_check(ctx.session, campaign_id) is not None:
         raise Conflict(f"the spot check of {campaign_id} is drawn already; redraw it with its seed to check it")
-    checks = {s["unit_code"]: s for s in await store.self_checks(ctx.session, campaign_id)
+    checks = {s["unit_code"]: s for s in await casework.self_checks(ctx.session, campaign_id)
               if s["unit_kind"] == "department"}
     weights, required = {}, []
-    for dept in sorted(set(await store.departments_in(ctx.session, c["scope_years"], c["program_codes"]))
+    for dept in sorted(set(await casework.departments_in(ctx.session, c["scope_years"], c["program_codes"]))
                        | set(checks)):
         known = checks[dept]["known_findings"] if dept in checks else _problems_known(
-            await store.known_findings(ctx.session, "department", dept, c["scope_years"], c["program_codes"]))
+            await casework.known_findings(ctx.session, "department", dept, c["scope_years"], c["program_codes"]))
         reported = checks[dept]["reported_problems"] if dept in checks else None
         weights[dept] = spot_weight(reported, known)
         if not reported and known:
@@ -148,7 +148,7 @@ async def draw_spot_check(ctx: Ctx, who: Viewer, campaign_id: str, body: SpotChe
         raise Conflict("no department has payments in the campaign's scope")
     seed = body.seed if body.seed is not None else secrets.randbelow(2**62)
     sample = draw(weights, body.ratio, seed, required)
-    await store.save_spot_check(ctx.session, {
+    await casework.save_spot_check(ctx.session, {
         "campaign_id": campaign_id, "seed": seed, "ratio": body.ratio, "weights": weights, "required": required,
         "sample": sample,
         "item_ratio": body.item_ratio, "drawn_by": who.sub})
@@ -157,27 +157,27 @@ async def draw_spot_check(ctx: Ctx, who: Viewer, campaign_id: str, body: SpotChe
 
 async def confirm_spot_check(ctx: Ctx, who: Viewer, campaign_id: str) -> dict[str, Any]:
     """The audit bureau takes part in the draw: a second person, not the one who drew it."""
-    s = await store.spot_check(ctx.session, campaign_id, lock=True)
+    s = await casework.spot_check(ctx.session, campaign_id, lock=True)
     if s is None:
         raise NotFound(f"no spot check drawn for {campaign_id}")
     if s["drawn_by"] == who.sub:
         raise Forbidden("the draw is confirmed by a second person")
     if s["confirmed_by"]:
         raise Conflict(f"confirmed already by {s['confirmed_by']}")
-    await store.confirm_spot_check(ctx.session, campaign_id, who.sub)
+    await casework.confirm_spot_check(ctx.session, campaign_id, who.sub)
     return await spot_check(ctx, who, campaign_id)
 
 
 async def spot_check(ctx: Ctx, who: Viewer, campaign_id: str) -> dict[str, Any]:
     """The draw as recorded, the same draw repeated from its seed and weights, and the items to look at."""
     c = await _campaign(ctx, campaign_id)
-    s = await store.spot_check(ctx.session, campaign_id)
+    s = await casework.spot_check(ctx.session, campaign_id)
     if s is None:
         raise NotFound(f"no spot check drawn for {campaign_id}")
     redrawn = draw({k: float(v) for k, v in s["weights"].items()}, s["ratio"], s["seed"], s["required"])
     items: dict[str, dict[str, Any]] = {}
     for dept in s["sample"]:
-        for program, ids in (await store.paid_items_of(ctx.session, dept, c["scope_years"],
+        for program, ids in (await casework.paid_items_of(ctx.session, dept, c["scope_years"],
                                                        c["program_codes"])).items():
             picked = sample_items(ids, s["item_ratio"], s["seed"])
             items[program] = {"department_code": dept, "paid_items": len(ids), "sampled": len(picked),
@@ -193,8 +193,8 @@ async def progress(ctx: Ctx, who: Viewer, campaign_id: str) -> dict[str, Any]:
     """The campaign: timetable, who has self-checked (flagging 零报送 against what is known), the spot check,
     problems by department, source and status."""
     c = await _campaign(ctx, campaign_id)
-    checks = [_self_check_view(s) for s in await store.self_checks(ctx.session, campaign_id)]
-    spot = await store.spot_check(ctx.session, campaign_id)
+    checks = [_self_check_view(s) for s in await casework.self_checks(ctx.session, campaign_id)]
+    spot = await casework.spot_check(ctx.session, campaign_id)
     today = dt.date.today().isoformat()
     return {"campaign_id": campaign_id, "name": c["name"], "year": c["year"], "scope_years": c["scope_years"],
             "program_codes": c["program_codes"],
@@ -202,9 +202,9 @@ async def progress(ctx: Ctx, who: Viewer, campaign_id: str) -> dict[str, Any]:
             "self_checks": checks, "understated": [x["unit_code"] for x in checks if x["understated"]],
             "spot_check": None if spot is None else {"sample": spot["sample"], "seed": spot["seed"],
                                                      "confirmed_by": spot["confirmed_by"]},
-            "problems": await store.problem_counts(ctx.session, campaign_id)}
+            "problems": await casework.problem_counts(ctx.session, campaign_id)}
 
 
 async def list_campaigns(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
     return [{k: c[k] for k in ("campaign_id", "name", "year", "scope_years", "stages")}
-            for c in await store.campaigns(ctx.session)]
+            for c in await casework.campaigns(ctx.session)]

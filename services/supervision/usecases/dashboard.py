@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.supervision import store
+from services.supervision import casework, store
 from services.supervision.domain import PROBLEM_LABELS, ProblemStatus
 from services.supervision.settings import Settings
 from services.supervision.usecases.campaign import progress
@@ -39,9 +39,9 @@ async def dashboard(ctx: Ctx, who: Viewer, campaign_id: str | None) -> dict[str,
              "text": str(c["received"])},
             {"label": f"{CHANNELS.get(c['channel'], c['channel'])} 查实", "value": c["upheld"],
              "text": str(c["upheld"]), "color": "#888"})],
-        "open_problems": len(await store.problems(ctx.session, None, None, None, ProblemStatus.OPEN)),
+        "open_problems": await casework.count_problems(ctx.session, ProblemStatus.OPEN),
         "campaign": None}
-    campaigns = await store.campaigns(ctx.session)
+    campaigns = await casework.campaigns(ctx.session)
     chosen = campaign_id or (campaigns[0]["campaign_id"] if campaigns else None)
     if chosen:
         c = await progress(ctx, who, chosen)

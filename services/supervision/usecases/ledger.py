@@ -9,23 +9,25 @@ from services.supervision import store
 from services.supervision.settings import Settings
 from shared.access import Viewer
 from shared.events.envelope import DeadLettered, Envelope
-from shared.events.payloads import (
-    AlertRaised,
-    BatchSubmitted,
+from shared.events.oversight import (
     CaseResolved,
     ComplaintFiled,
     HistoryImported,
+    ItemsWithdrawn,
+    QuotaSet,
+    TownshipRegistered,
+)
+from shared.events.payloads import (
+    AlertRaised,
+    BatchSubmitted,
     Item,
     ItemsCleared,
     ItemsReviewed,
-    ItemsWithdrawn,
     PaymentCompleted,
     PaymentOrdered,
     PaymentSettled,
     ProgramPublished,
-    QuotaSet,
     RosterPublished,
-    TownshipRegistered,
 )
 from shared.messaging.context import HandlerContext
 

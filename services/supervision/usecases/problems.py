@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from services.supervision import store
+from services.supervision import casework, store
 from services.supervision.domain import (
     OPEN_STATUSES,
     PROBLEM_FLOW,
@@ -63,18 +63,18 @@ async def open_problem(ctx: Ctx, who: Viewer, body: ProblemIn, problem_id: str, 
     values = body.model_dump() | {k: v for k, v in scope.items() if v}
     due = values.pop("due_on") or await _rectification_date(ctx, campaign_id)
     owner = values.get("department_code") or values.get("township_code")
-    added = await store.add_problem(ctx.session, values | {
+    added = await casework.add_problem(ctx.session, values | {
         "problem_id": problem_id, "source": source, "campaign_id": campaign_id, "owner": owner, "due_on": due,
         "status": ProblemStatus.OPEN})
     if added:
-        await store.add_problem_step(ctx.session, problem_id, ProblemStatus.OPEN, who.sub, who.role.value,
+        await casework.add_problem_step(ctx.session, problem_id, ProblemStatus.OPEN, who.sub, who.role.value,
                                      body.title)
     return added
 
 
 async def _rectification_date(ctx: Ctx, campaign_id: str | None) -> dt.date:
     if campaign_id:
-        c = await store.campaign(ctx.session, campaign_id)
+        c = await casework.campaign(ctx.session, campaign_id)
         if c:
             return dt.date.fromisoformat(next(s["due"] for s in c["stages"] if s["code"] == "rectification"))
     return dt.date.today() + dt.timedelta(days=ctx.settings.rectify_days)
@@ -82,7 +82,7 @@ async def _rectification_date(ctx: Ctx, campaign_id: str | None) -> dt.date:
 
 async def add_problem(ctx: Ctx, who: Viewer, campaign_id: str | None, body: ProblemIn) -> dict[str, Any]:
     """A problem found by the spot check or in a hearing (finance or audit)."""
-    if campaign_id and await store.campaign(ctx.session, campaign_id) is None:
+    if campaign_id and await casework.campaign(ctx.session, campaign_id) is None:
         raise NotFound(f"no campaign {campaign_id}")
     problem_id = f"{campaign_id or 'P'}:spot:{dt.datetime.now(dt.UTC):%Y%m%d%H%M%S%f}"
     await open_problem(ctx, who, body, problem_id, "spot_check", campaign_id, {})
@@ -100,24 +100,24 @@ def view(p: dict[str, Any]) -> dict[str, Any]:
 async def list_problems(ctx: Ctx, who: Viewer, campaign_id: str | None, status: str | None) -> list[dict[str, Any]]:
     """问题清单 within the caller's scope (ID numbers masked)."""
     narrowed = who.narrowed()
-    rows = await store.problems(ctx.session, narrowed.get("department_code"), narrowed.get("township_code"),
+    rows = await casework.problems(ctx.session, narrowed.get("department_code"), narrowed.get("township_code"),
                                 campaign_id, status)
     return [view(r) for r in rows]
 
 
 async def get_problem(ctx: Ctx, who: Viewer, problem_id: str) -> dict[str, Any]:
-    p = dict(who.check(await store.problem(ctx.session, problem_id), f"problem {problem_id}"))
-    return view(p) | {"steps": await store.problem_steps(ctx.session, problem_id)}
+    p = dict(who.check(await casework.problem(ctx.session, problem_id), f"problem {problem_id}"))
+    return view(p) | {"steps": await casework.problem_steps(ctx.session, problem_id)}
 
 
 async def _move(ctx: Ctx, who: Viewer, problem_id: str, target: ProblemStatus, note: str | None,
                 **values: Any) -> dict[str, Any]:
-    p = dict(who.check(await store.problem(ctx.session, problem_id, lock=True), f"problem {problem_id}"))
+    p = dict(who.check(await casework.problem(ctx.session, problem_id, lock=True), f"problem {problem_id}"))
     PROBLEM_FLOW.check(p["status"], target, f"problem {problem_id}")
     if target == ProblemStatus.RECTIFIED and not values.get("measures"):
         raise Invalid("a rectification is reported with the measures taken (measures)")
-    await store.update_problem(ctx.session, problem_id, values | {"status": target})
-    await store.add_problem_step(ctx.session, problem_id, target, who.sub, who.role.value, note)
+    await casework.update_problem(ctx.session, problem_id, values | {"status": target})
+    await casework.add_problem_step(ctx.session, problem_id, target, who.sub, who.role.value, note)
     return await get_problem(ctx, who, problem_id)
 
 
@@ -150,19 +150,19 @@ async def transfer_lead(ctx: Ctx, who: Viewer, problem_id: str, body: LeadIn) ->
 
 async def hear(ctx: Ctx, who: Viewer, problem_id: str, body: HearingIn) -> dict[str, Any]:
     """集中审理: record the hearing's decision on a problem (its status is unchanged)."""
-    p = dict(who.check(await store.problem(ctx.session, problem_id, lock=True), f"problem {problem_id}"))
+    p = dict(who.check(await casework.problem(ctx.session, problem_id, lock=True), f"problem {problem_id}"))
     hearing = body.model_dump() | {"by": who.sub, "at": dt.datetime.now(dt.UTC).isoformat()}
-    await store.update_problem(ctx.session, problem_id, {"hearing": hearing})
-    await store.add_problem_step(ctx.session, problem_id, p["status"], who.sub, who.role.value,
+    await casework.update_problem(ctx.session, problem_id, {"hearing": hearing})
+    await casework.add_problem_step(ctx.session, problem_id, p["status"], who.sub, who.role.value,
                                  f"集中审理: {body.decision}")
     return await get_problem(ctx, who, problem_id)
 
 
 async def flag_overdue(ctx: Ctx, today: dt.date) -> int:
     """An alert for each problem past its rectification deadline (once)."""
-    rows = await store.overdue_problems(ctx.session, today)
+    rows = await casework.overdue_problems(ctx.session, today)
     for p in rows:
-        await store.update_problem(ctx.session, p["problem_id"], {"overdue_alerted": True})
+        await casework.update_problem(ctx.session, p["problem_id"], {"overdue_alerted": True})
         await store.keep(ctx.session, "alerts", {
             "alert_id": f"overdue:{p['problem_id']}"[:80], "kind": "problem_overdue", "subject": p["problem_id"][:200],
             "detail": f"问题「{p['title'] or p['detail'][:60]}」整改超期 (时限 {p['due_on']}), "

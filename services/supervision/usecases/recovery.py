@@ -10,14 +10,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from services.supervision import store
+from services.supervision import casework
 from services.supervision.settings import Settings
 from services.supervision.usecases.problems import ProblemIn, open_problem
 from shared.access import Viewer
 from shared.auth import Role
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events.envelope import Envelope
-from shared.events.payloads import EligibilityRechecked, MoneyRecovered, PersonSuspended
+from shared.events.oversight import EligibilityRechecked, MoneyRecovered, PersonSuspended
 from shared.inputs import MAX_FEN, Code, IdNumber, Text2000
 from shared.masking import mask_id
 from shared.messaging.context import HandlerContext
@@ -54,7 +54,7 @@ async def on_eligibility_rechecked(ctx: Ctx, env: Envelope[EligibilityRechecked]
     c = env.payload
     system = Viewer(sub="回头看", role=Role.FINANCE)
     for f in c.found:
-        paid = await store.credited_row(ctx.session, f.item.item_id)
+        paid = await casework.credited_row(ctx.session, f.item.item_id)
         if paid is None:
             continue  # not paid (yet): nothing to recover; review stops new items on its own
         await open_problem(ctx, system, ProblemIn(
@@ -67,19 +67,19 @@ async def on_eligibility_rechecked(ctx: Ctx, env: Envelope[EligibilityRechecked]
 
 async def open_recovery(ctx: Ctx, who: Viewer, problem_id: str, body: RecoveryIn) -> dict[str, Any]:
     """A recovery order for the item of a problem (what was credited, or part of it)."""
-    p = await store.problem(ctx.session, problem_id, lock=True)
+    p = await casework.problem(ctx.session, problem_id, lock=True)
     if p is None:
         raise NotFound(f"no problem {problem_id}")
     if not p["item_id"]:
         raise Conflict("this problem names no paid item; a recovery order needs one")
-    paid = await store.credited_row(ctx.session, p["item_id"])
+    paid = await casework.credited_row(ctx.session, p["item_id"])
     if paid is None:
         raise Conflict(f"item {p['item_id']} was not credited: nothing to recover")
     amount = body.amount_fen or paid["amount_fen"]
     if amount > paid["amount_fen"]:
         raise Invalid(f"at most {fen_to_yuan(paid['amount_fen'])} yuan was paid for this item")
     recovery_id = f"R:{problem_id}"
-    added = await store.add_recovery(ctx.session, {
+    added = await casework.add_recovery(ctx.session, {
         "recovery_id": recovery_id, "problem_id": problem_id, "item_id": paid["item_id"], "batch_id": paid["batch_id"],
         "program_code": paid["program_code"], "department_code": paid["department_code"],
         "township_code": paid["township_code"], "period": paid["period"], "id_number": paid["id_number"],
@@ -91,16 +91,16 @@ async def open_recovery(ctx: Ctx, who: Viewer, problem_id: str, body: RecoveryIn
 
 async def record_payment(ctx: Ctx, who: Viewer, recovery_id: str, body: RecoveryPaymentIn) -> dict[str, Any]:
     """Money came back: recorded, netted in the ledger, and given back to the quota by treasury."""
-    r = await store.recovery(ctx.session, recovery_id, lock=True)
+    r = await casework.recovery(ctx.session, recovery_id, lock=True)
     if r is None:
         raise NotFound(f"no recovery order {recovery_id}")
     outstanding = r["amount_fen"] - r["recovered_fen"]
     if body.amount_fen > outstanding:
         raise Invalid(f"only {fen_to_yuan(outstanding)} yuan is still to be recovered")
     ctx.correlate(recovery_id)
-    seq = await store.add_recovery_payment(ctx.session, recovery_id, {
+    seq = await casework.add_recovery_payment(ctx.session, recovery_id, {
         "amount_fen": body.amount_fen, "means": body.means, "note": body.note, "by": who.sub})
-    await store.recovered(ctx.session, recovery_id, r["item_id"], body.amount_fen, body.amount_fen == outstanding)
+    await casework.recovered(ctx.session, recovery_id, r["item_id"], body.amount_fen, body.amount_fen == outstanding)
     await ctx.emit(MoneyRecovered(recovery_id=recovery_id, seq=seq, item_id=r["item_id"], batch_id=r["batch_id"],
                                   program_code=r["program_code"], period=r["period"], amount_fen=body.amount_fen,
                                   means=body.means))
@@ -115,15 +115,15 @@ def _view(r: dict[str, Any]) -> dict[str, Any]:
 
 
 async def get_recovery(ctx: Ctx, who: Viewer, recovery_id: str) -> dict[str, Any]:
-    r = dict(who.check(await store.recovery(ctx.session, recovery_id), f"recovery order {recovery_id}"))
-    payments = [p | {"means_label": MEANS[p["means"]]} for p in await store.recovery_payments(ctx.session,
+    r = dict(who.check(await casework.recovery(ctx.session, recovery_id), f"recovery order {recovery_id}"))
+    payments = [p | {"means_label": MEANS[p["means"]]} for p in await casework.recovery_payments(ctx.session,
                                                                                            recovery_id)]
     return _view(r) | {"payments": payments}
 
 
 async def list_recoveries(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
     narrowed = who.narrowed()
-    return [await get_recovery(ctx, who, r["recovery_id"]) for r in await store.recoveries(
+    return [await get_recovery(ctx, who, r["recovery_id"]) for r in await casework.recoveries(
         ctx.session, narrowed.get("department_code"), narrowed.get("township_code"))]
 
 
@@ -131,7 +131,7 @@ async def suspend(ctx: Ctx, who: Viewer, body: SuspensionIn) -> dict[str, Any]:
     """暂停发放: review rejects the person's new items in the program; disclosure holds those not yet cleared."""
     suspension_id = "S" + uuid.uuid4().hex[:15].upper()
     ctx.correlate(suspension_id)
-    await store.add_suspension(ctx.session, body.model_dump() | {"suspension_id": suspension_id, "active": True,
+    await casework.add_suspension(ctx.session, body.model_dump() | {"suspension_id": suspension_id, "active": True,
                                                                  "by": who.sub})
     await ctx.emit(PersonSuspended(suspension_id=suspension_id, id_number=body.id_number,
                                    program_code=body.program_code, reason=body.reason, active=True))
@@ -140,17 +140,17 @@ async def suspend(ctx: Ctx, who: Viewer, body: SuspensionIn) -> dict[str, Any]:
 
 
 async def lift(ctx: Ctx, who: Viewer, suspension_id: str) -> dict[str, Any]:
-    s = await store.suspension(ctx.session, suspension_id, lock=True)
+    s = await casework.suspension(ctx.session, suspension_id, lock=True)
     if s is None:
         raise NotFound(f"no suspension {suspension_id}")
     if not s["active"]:
         raise Conflict(f"suspension {suspension_id} was lifted already")
     ctx.correlate(suspension_id)
-    await store.lift_suspension(ctx.session, suspension_id, who.sub)
+    await casework.lift_suspension(ctx.session, suspension_id, who.sub)
     await ctx.emit(PersonSuspended(suspension_id=suspension_id, id_number=s["id_number"],
                                    program_code=s["program_code"], reason=s["reason"], active=False))
     return {"suspension_id": suspension_id, "active": False}
 
 
 async def list_suspensions(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
-    return [s | {"id_number": mask_id(s["id_number"])} for s in await store.suspensions(ctx.session)]
+    return [s | {"id_number": mask_id(s["id_number"])} for s in await casework.suspensions(ctx.session)]

@@ -8,7 +8,7 @@ from typing import Any
 
 from openpyxl import Workbook
 
-from services.supervision import store
+from services.supervision import casework, store
 from services.supervision.domain import CHECK_ITEMS, PROBLEM_LABELS, SOURCE_LABELS, ProblemStatus
 from services.supervision.settings import Settings
 from services.supervision.usecases.campaign import progress, spot_check
@@ -101,7 +101,7 @@ async def self_check_report(ctx: Ctx, who: Viewer, campaign_id: str, department:
     their rectification, and its ledger by program."""
     who.check({"department_code": department}, f"the self-check of {department}")
     c = await progress(ctx, who, campaign_id)
-    mine = next((s for s in await store.self_checks(ctx.session, campaign_id)
+    mine = next((s for s in await casework.self_checks(ctx.session, campaign_id)
                  if s["unit_kind"] == "department" and s["unit_code"] == department), None)
     if mine is None:
         raise NotFound(f"{department} has not submitted its self-check for {campaign_id}")
