@@ -14,7 +14,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from deploy.demo.client import CountyClient
-from deploy.demo.county import TOWNSHIPS, residents
+from deploy.demo.county import DEMO_REFS, TOWNSHIPS, residents
 from deploy.infra import Infra
 from deploy.stack import ServiceProcesses
 from shared.auth import Role
@@ -157,7 +157,7 @@ def seed(c: CountyClient, data: dict[str, Any], year: int) -> str:
         "target_group": "18周岁以上城乡低保对象", "standard_fen": STANDARD, "unit": "person", "min_age": 18,
         "means_tested": True, "effective_from": f"{year}-01-01"})
     for kind, rows in data["refs"].items():
-        c.call("POST", "review", f"/reference/{kind}", Role.FINANCE, json=rows)
+        c.call("POST", "review", f"/reference/{kind}", Role.FINANCE, params=DEMO_REFS, json=rows)
     for i in range(0, len(data["cards"]), 20000):
         c.call("POST", "banking", "/cards", Role.FINANCE, json=data["cards"][i:i + 20000])
     want = len({x["card_number"] for x in data["cards"]})

@@ -14,6 +14,7 @@ from deploy.demo.county import programs
 from deploy.demo.payroll import run_payroll
 from deploy.demo.report import checks_table, ledger_table
 from deploy.infra import Infra
+from deploy.registers import load as load_registers
 from deploy.stack import ServiceProcesses
 from shared.registry import PORTS
 
@@ -39,6 +40,9 @@ def main() -> int:
         stack.start()
         print(f"all services healthy after {time.monotonic() - t0:.1f}s", flush=True)
         client = CountyClient()
+        loaded = load_registers(client)
+        print(f"Guide County's registers: {loaded['townships']} townships, {loaded['banks']} agency banks "
+              "(python -m deploy.registers); the demo county runs beside them under its own codes", flush=True)
         result = run_payroll(client, args.people, progress=lambda m: print("  " + m, flush=True),
                              objections=args.publicity_seconds > 0)
         names = {p.code: p.name for p in programs(int(result.period[:4]))}

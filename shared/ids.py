@@ -7,6 +7,7 @@ import random
 import re
 import unicodedata
 
+from stdnum import luhn
 from stdnum.cn import ric
 from stdnum.exceptions import InvalidComponent
 
@@ -56,6 +57,11 @@ def birth_date(id_number: str) -> dt.date:
     return dt.date(int(id_number[6:10]), int(id_number[10:12]), int(id_number[12:14]))
 
 
+def gender_of(id_number: str) -> str:
+    """男 or 女: the 17th character is odd for a man."""
+    return "男" if int(id_number[16]) % 2 else "女"
+
+
 def age_on(id_number: str, day: dt.date) -> int:
     """Age in whole years on ``day`` of the person the resident ID belongs to."""
     born = birth_date(id_number)
@@ -63,24 +69,16 @@ def age_on(id_number: str, day: dt.date) -> int:
 
 
 def luhn_check_digit(body: str) -> str:
-    total = 0
-    for i, ch in enumerate(reversed(body)):
-        d = int(ch)
-        if i % 2 == 0:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return str((10 - total % 10) % 10)
+    return str(luhn.calc_check_digit(body))
 
 
 def card_problem(value: str) -> str | None:
-    """Why a card number is invalid, or None if it is valid (16-19 digits, Luhn)."""
+    """Why a card number is invalid (in Chinese), or None if it is valid (16-19 digits, Luhn)."""
     if not _DIGITS.fullmatch(value):
         return "社保卡号只能包含数字0-9"
     if not 16 <= len(value) <= 19:
         return f"社保卡号应为16至19位，实为{len(value)}位"
-    if luhn_check_digit(value[:-1]) != value[-1]:
+    if not luhn.is_valid(value):  # python-stdnum's Luhn (ISO/IEC 7812)
         return "社保卡号校验位不符，号码可能录入有误"
     return None
 

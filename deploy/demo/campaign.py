@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from deploy.demo.client import CountyClient
-from deploy.demo.county import BANKS, TOWNSHIPS, programs, residents
+from deploy.demo.county import BANKS, DEMO_REFS, TOWNSHIPS, programs, residents
 from deploy.demo.payroll import PayrollResult, eligible
 from shared.auth import Role
 from shared.masking import mask_id, mask_name
@@ -61,7 +61,7 @@ def look_back(c: CountyClient, payroll: PayrollResult, progress: Callable[[str],
             {"name": p.name, "id_number": p.id_number, "card_number": p.card_number, "bank_code": p.bank_code,
              "village": p.village, "amount_fen": 10000} for p in township]})
     died = (start - dt.timedelta(days=5)).isoformat()  # before the period: paid to someone no longer alive
-    c.call("POST", "review", "/reference/deaths", Role.FINANCE, json=[
+    c.call("POST", "review", "/reference/deaths", Role.FINANCE, params=DEMO_REFS, json=[
         {"id_number": i, "on_date": (start - dt.timedelta(days=40)).isoformat()} for i in payroll.deceased
     ] + [{"id_number": person.id_number, "on_date": died},
          {"id_number": township[0].id_number, "on_date": f"{year - 1}-01-15"}])

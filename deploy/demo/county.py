@@ -1,22 +1,25 @@
-"""Guide County's townships and villages, programs and synthetic residents (valid IDs, Luhn cards)."""
+"""The demo county: Guide County's townships and villages under demo codes, five programs and synthetic
+residents (valid IDs, Luhn cards)."""
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass
 
+from shared import registers
 from shared.ids import make_card_number, make_id_number
 
-REGION = "632523"
+REGION = "632523"  # the residents' ID numbers: born in Guide County
+# The demo county lives apart from any real county loaded into the same stack: its townships' division codes
+# begin with 99 (no province has that code), its programs' codes with DEMO- and its names say 演示. A real
+# county's own registers (shared.registers, loaded by deploy.registers) are never touched by the demo.
+DEMO_DIVISION = "99"
+DEMO_COUNTY = DEMO_DIVISION + REGION[2:]
+DEMO_REFS = {"county": DEMO_COUNTY}  # the demo's reference data is its own county's (review keeps it apart)
 TOWNSHIPS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "632523100": ("河阴镇", ("城东社区", "城西社区", "大史家村", "郭拉村", "红岩村")),
-    "632523101": ("河西镇", ("下排村", "上刘屯村", "贡巴村", "团结村")),
-    "632523102": ("拉西瓦镇", ("罗汉堂村", "豆后浪村", "叶后浪村", "曲乃亥村")),
-    "632523103": ("常牧镇", ("达玉村", "切扎村", "加木村", "上兰角村")),
-    "632523200": ("河东乡", ("王屯村", "贡巴村", "周屯村", "麻巴村")),
-    "632523201": ("新街回族乡", ("新街村", "陆切村", "老虎口村", "上卡村")),
-    "632523202": ("尕让乡", ("尕让村", "千户村", "希望村", "大滩村")),
-}
+    DEMO_DIVISION + code[2:]: (f"{name}（演示）", villages) for code, (name, villages) in registers.TOWNSHIPS.items()}
+# the banks are real agency banks (from the bank register); the demo's cards and payments are its own, and the
+# bank simulator's figures can be read per period, program and batch
 BANKS = {"QHRCB": ("青海农商银行", "621350"), "ABC": ("中国农业银行", "622848")}
 
 
@@ -44,15 +47,15 @@ class Program:
 
 def programs(year: int) -> list[Program]:
     return [
-        Program(f"GDDLBH-{year}", "耕地地力保护补贴", "NMKJ", 10550, "mu", (2, 30),
+        Program(f"DEMO-GDDLBH-{year}", "耕地地力保护补贴（演示）", "NMKJ", 10550, "mu", (2, 30),
                 "财农〔2016〕26号", "拥有耕地承包权的种地农民", cap_quantity=500),
-        Program(f"CYSTBH-{year}", "草原生态保护补助奖励", "NMKJ", 750, "mu", (100, 1500),
+        Program(f"DEMO-CYSTBH-{year}", "草原生态保护补助奖励（演示）", "NMKJ", 750, "mu", (100, 1500),
                 "财农〔2021〕82号", "承包草原的牧户", cap_quantity=5000),
-        Program(f"CXDB-{year}", "城乡最低生活保障金", "MZ", 62000, "person", (1, 1),
+        Program(f"DEMO-CXDB-{year}", "城乡最低生活保障金（演示）", "MZ", 62000, "person", (1, 1),
                 "《社会救助暂行办法》", "城乡低保对象", means_tested=True),
-        Program(f"GLBT-{year}", "高龄补贴", "MZ", 10000, "person", (1, 1),
+        Program(f"DEMO-GLBT-{year}", "高龄补贴（演示）", "MZ", 10000, "person", (1, 1),
                 "青政办〔2012〕号", "80周岁以上老年人", min_age=80),
-        Program(f"CJLX-{year}", "残疾人两项补贴", "CL", 9000, "person", (1, 1),
+        Program(f"DEMO-CJLX-{year}", "残疾人两项补贴（演示）", "CL", 9000, "person", (1, 1),
                 "国发〔2015〕52号", "困难残疾人和重度残疾人"),
     ]
 

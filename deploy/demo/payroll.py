@@ -18,7 +18,7 @@ from typing import Any
 import httpx
 
 from deploy.demo.client import CountyClient
-from deploy.demo.county import BANKS, TOWNSHIPS, Program, Resident, programs, residents
+from deploy.demo.county import BANKS, DEMO_REFS, TOWNSHIPS, Program, Resident, programs, residents
 from deploy.demo.publicity import Objections, object_and_decide
 from shared.auth import Role
 from shared.ids import age_on, id_check_char
@@ -118,12 +118,12 @@ def plan(people: list[Resident], progs: list[Program], rng: random.Random, marke
 
 def seed_references(c: CountyClient, people: list[Resident], marked: Planted, period_start: dt.date) -> None:
     """The household registry (everyone), death records and the fiscal payroll, as review's reference data."""
-    c.call("POST", "review", "/reference/household", Role.FINANCE, json=[
+    c.call("POST", "review", "/reference/household", Role.FINANCE, params=DEMO_REFS, json=[
         {"id_number": p.id_number, "name": p.name, "village": p.village, "status": "正常"} for p in people])
     died = (period_start - dt.timedelta(days=40)).isoformat()
-    c.call("POST", "review", "/reference/deaths", Role.FINANCE, json=[
+    c.call("POST", "review", "/reference/deaths", Role.FINANCE, params=DEMO_REFS, json=[
         {"id_number": i, "on_date": died} for i in sorted(marked.deceased)])
-    c.call("POST", "review", "/reference/public_employees", Role.FINANCE, json=[
+    c.call("POST", "review", "/reference/public_employees", Role.FINANCE, params=DEMO_REFS, json=[
         {"id_number": i, "status": "县直某单位"} for i in sorted(marked.employees)])
 
 

@@ -10,7 +10,7 @@ from pydantic import BaseModel, Field
 from services.bank_simulator import usecases
 from shared.access import Viewer, allow
 from shared.auth import Role
-from shared.inputs import BankCode, CardNumber, Name
+from shared.inputs import BankCode, CardNumber, Code, Name
 from shared.web import RuntimeDep
 
 router = APIRouter(prefix="/admin", tags=["bank simulator"])
@@ -66,6 +66,8 @@ async def integrity(rt: RuntimeDep,
 
 
 @router.get("/totals")
-async def totals(rt: RuntimeDep, who: Viewer = Depends(TOTALS)) -> list[dict[str, Any]]:
-    """Credits per bank and outcome: what the banks say they did."""
-    return await rt.run(usecases.totals, who)
+async def totals(rt: RuntimeDep, period: str | None = Query(None, pattern=r"^20\d\d-(0[1-9]|1[0-2])$"),
+                 program: Code | None = None, batch: Code | None = None,
+                 who: Viewer = Depends(TOTALS)) -> list[dict[str, Any]]:
+    """Credits per bank and outcome: what the banks say they did; by period, program or batch if given."""
+    return await rt.run(usecases.totals, who, period, program, batch)

@@ -73,9 +73,15 @@ async def integrity(session: AsyncSession) -> dict[str, int]:
     return {k: int(v) for k, v in row.items()}
 
 
-async def totals(session: AsyncSession) -> list[dict[str, Any]]:
-    rows = (await session.execute(
-        select(A.c.bank_code, CR.c.outcome, func.count(), func.sum(CR.c.amount_fen))
-        .select_from(CR.outerjoin(A, A.c.card_number == CR.c.card_number))
-        .group_by(A.c.bank_code, CR.c.outcome))).all()
+async def totals(session: AsyncSession, period: str | None, program: str | None,
+                 batch: str | None) -> list[dict[str, Any]]:
+    q = (select(A.c.bank_code, CR.c.outcome, func.count(), func.sum(CR.c.amount_fen))
+         .select_from(CR.outerjoin(A, A.c.card_number == CR.c.card_number)).group_by(A.c.bank_code, CR.c.outcome))
+    if period:
+        q = q.where(CR.c.period == period)
+    if program:
+        q = q.where(CR.c.program_code == program)
+    if batch:  # an item's id begins with its batch's
+        q = q.where(CR.c.item_id.startswith(batch + "-", autoescape=True))
+    rows = (await session.execute(q)).all()
     return [{"bank_code": r[0], "outcome": r[1], "count": r[2], "fen": int(r[3] or 0)} for r in rows]

@@ -26,6 +26,9 @@ credits = Table(
     Column("outcome", String(10), nullable=False),
     Column("reason_code", String(40), nullable=True),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+    # the instruction's purpose (摘要): totals can be read per program and period
+    Column("program_code", String(40), nullable=True),
+    Column("period", String(7), nullable=True),
     PrimaryKeyConstraint("item_id", "attempt"),
 )
 Index("uq_credits_credited_once", credits.c.item_id, unique=True, postgresql_where=text("outcome = 'credited'"))

@@ -48,7 +48,7 @@ async def on_instruction(ctx: Ctx, env: Envelope[InstructionIssued]) -> None:
                                      reason_code=reason, amount_fen=line.amount_fen))
         new_rows.append({"item_id": line.item_id, "attempt": line.attempt, "instruction_id": ins.instruction_id,
                          "card_number": line.card_number, "amount_fen": line.amount_fen, "outcome": outcome,
-                         "reason_code": reason})
+                         "reason_code": reason, "program_code": ins.program_code, "period": ins.period})
     if new_rows:
         by_id = {x.item_id: x for x in ins.lines}
         await store.apply_credits(ctx.session, new_rows, [
@@ -95,6 +95,8 @@ async def integrity(ctx: Ctx, who: Viewer) -> dict[str, Any]:
     return got | {"balances_match": got["credited_fen"] == got["balance_fen"]}
 
 
-async def totals(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
-    """Credits per bank and outcome: what the banks say they did (a bank: its own)."""
-    return [t for t in await store.totals(ctx.session) if who.sees(t)]
+async def totals(ctx: Ctx, who: Viewer, period: str | None = None, program: str | None = None,
+                 batch: str | None = None) -> list[dict[str, Any]]:
+    """Credits per bank and outcome: what the banks say they did (a bank: its own), for a period, program or
+    batch if asked (a demo county's figures apart from a real county's in the same banks)."""
+    return [t for t in await store.totals(ctx.session, period, program, batch) if who.sees(t)]

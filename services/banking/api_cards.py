@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Body, Depends, File, Path, UploadFile
+from pydantic import BaseModel, Field, field_validator
 
-from services.banking.usecases import cards
+from services.banking.usecases import banks, cards
 from shared.access import Viewer, allow
 from shared.auth import Role
 from shared.inputs import BankCode, CardNumber, IdNumber, Name, Text2000
+from shared.sheets import MAX_BYTES, read_table
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["cards"])
@@ -32,6 +34,28 @@ class ChangeIn(BaseModel):
     reason: Text2000 = Field(min_length=4, description="the holder's reason, e.g. 原卡遗失补办")
 
 
+class BankIn(BaseModel):
+    name: Name = Field(examples=["青海农商银行"])
+    aliases: list[Name] = Field(default_factory=list, max_length=50, description="other names files use")
+    bins: list[str] = Field(default_factory=list, max_length=50, description="card BIN prefixes (卡BIN)")
+    retired: bool = Field(default=False, description="no longer an agency bank: files may not name it")
+
+    @field_validator("bins")
+    @classmethod
+    def _digits(cls, bins: list[str]) -> list[str]:
+        bad = [b for b in bins if not (b.isascii() and b.isdigit() and 3 <= len(b) <= 10)]
+        if bad:
+            raise ValueError(f"a BIN is 3-10 digits: {bad[:5]}")
+        return bins
+
+
+# 社保卡 lists as counties keep them
+CARD_HEADERS = {"社保卡号": "card_number", "社会保障卡号": "card_number", "公民身份号码": "id_number",
+                "身份证号码": "id_number", "姓名": "name", "开户银行": "bank_code", "开户行": "bank_code",
+                "状态": "status", "卡状态": "status"}
+MAX_CARD_ROWS = 500_000
+
+
 class DecisionIn(BaseModel):
     approve: bool
     reason: Text2000 | None = None
@@ -42,6 +66,37 @@ async def register_cards(body: Annotated[list[CardIn], Body(max_length=200_000)]
                          who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Register social-security cards in bulk; invalid rows are listed by index, valid ones kept."""
     return await rt.run(cards.register, who, [c.model_dump() for c in body])
+
+
+@router.post("/cards/upload", status_code=201)
+async def upload_cards(rt: RuntimeDep, file: UploadFile = File(...),
+                       who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
+    """Import a card list (CSV or XLSX) with the headers 社保卡号, 公民身份号码, 姓名, 开户银行 (name, other
+    name or code; empty: by the card's BIN) and 状态 (正常, 未激活, 冻结, 注销); bad rows are listed by row
+    and column, the good ones registered."""
+    rows = await asyncio.to_thread(read_table, file.filename or "", await file.read(MAX_BYTES + 1), CARD_HEADERS,
+                                   ("card_number", "id_number", "name"), MAX_CARD_ROWS)
+    return await rt.run(banks.import_cards, who, rows)
+
+
+@router.put("/banks/{code}")
+async def put_bank(body: BankIn, code: str = Path(pattern=r"^[A-Z0-9]{2,20}$"), *, rt: RuntimeDep,
+                   who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
+    """Add an agency bank, or change its name, other names, BINs or service; every file may then name it by
+    any of them."""
+    return await rt.run(banks.put_bank, who, code, body.model_dump())
+
+
+@router.get("/banks")
+async def list_banks(rt: RuntimeDep, name: Name | None = None) -> list[dict[str, Any]]:
+    """The agency-bank register (public: names and codes only); ``name`` finds by a part of any name."""
+    return await rt.run(banks.list_banks, name)
+
+
+@router.get("/banks/{name}")
+async def get_bank(name: Name, rt: RuntimeDep) -> dict[str, Any]:
+    """One bank by its code, name or another name, e.g. 农行 -> ABC."""
+    return await rt.run(banks.get_bank, name)
 
 
 @router.get("/cards/multiple")

@@ -4,6 +4,7 @@ from services.banking import api, api_cards, tables
 from services.banking.settings import Settings
 from services.banking.usecases import payments
 from shared.audit_routes import audit_router
+from shared.events.oversight import BankRegistered
 from shared.events.payloads import (
     AlertRaised,
     BankFeedbackReported,
@@ -24,7 +25,7 @@ SPEC = ServiceSpec(
         Subscription(BankFeedbackReported, payments.on_bank_feedback),
     ],
     background=[payments.resend_unanswered],
-    publishes=[InstructionIssued, PaymentSettled, OrderAccepted, AlertRaised, CardsRegistered],
+    publishes=[InstructionIssued, PaymentSettled, OrderAccepted, AlertRaised, CardsRegistered, BankRegistered],
 )
 
 

@@ -80,6 +80,15 @@ class CardStatus(StrEnum):
     REPLACED = "replaced"  # an approved change made another card active
 
 
+# 状态 as card lists write it -> the registry's state
+CARD_STATES: dict[str, str] = {
+    "正常": CardStatus.ACTIVE, "激活": CardStatus.ACTIVE, "已激活": CardStatus.ACTIVE, "active": CardStatus.ACTIVE,
+    "未激活": CardStatus.INACTIVE, "inactive": CardStatus.INACTIVE,
+    "冻结": CardStatus.FROZEN, "挂失": CardStatus.FROZEN, "frozen": CardStatus.FROZEN,
+    "注销": CardStatus.CLOSED, "销户": CardStatus.CLOSED, "closed": CardStatus.CLOSED,
+}
+
+
 class ChangeStatus(StrEnum):
     PENDING = "pending"
     APPROVED = "approved"

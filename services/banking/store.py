@@ -16,6 +16,18 @@ from shared.db import among, insert_new
 C, CC, ORD, PAY, INS = tables.cards, tables.card_changes, tables.orders, tables.payments, tables.instructions
 
 
+# the bank register
+
+async def banks(session: AsyncSession) -> list[dict[str, Any]]:
+    rows = await session.execute(select(tables.banks).order_by(tables.banks.c.code))
+    return [dict(r) for r in rows.mappings()]
+
+
+async def put_bank(session: AsyncSession, values: dict[str, Any]) -> None:
+    stmt = pg_insert(tables.banks).values(values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=values))
+
+
 # contracts
 
 async def put_contract(session: AsyncSession, values: dict[str, Any]) -> None:

@@ -1,5 +1,6 @@
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -12,6 +13,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.audit import add_audit_table
 from shared.db import counter, new_metadata
@@ -28,6 +30,16 @@ contracts = Table(
     Column("bank_name", String(100), nullable=False),
     Column("valid_from", Date, nullable=False),
     Column("valid_to", Date, nullable=False),
+)
+
+# the agency-bank register (代发银行名录): files name a bank by any of these
+banks = Table(
+    "banks", metadata,
+    Column("code", String(20), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("aliases", JSONB, nullable=False, server_default="[]"),
+    Column("bins", JSONB, nullable=False, server_default="[]"),  # card BIN prefixes
+    Column("retired", Boolean, nullable=False, server_default="false"),
 )
 
 cards = Table(

@@ -5,13 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Path
 
 from services.catalog import usecases
-from services.catalog.domain import DEPARTMENTS
-from services.catalog.usecases import ProgramIn, RetireIn, VersionIn
+from services.catalog.usecases import DepartmentIn, ProgramIn, RetireIn, VersionIn
 from shared.access import Viewer, allow
 from shared.auth import Role
+from shared.inputs import Name
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["catalog"])
@@ -19,9 +19,23 @@ FINANCE = allow(Role.FINANCE)
 
 
 @router.get("/departments")
-async def departments() -> dict[str, str]:
-    """The twelve fund departments (资金主管单位)."""
-    return DEPARTMENTS
+async def departments(rt: RuntimeDep, name: Name | None = None) -> list[dict[str, Any]]:
+    """The fund departments (资金主管单位) with their other names; ``name`` finds by a part of any name."""
+    return await rt.run(usecases.list_departments, name)
+
+
+@router.put("/departments/{code}")
+async def put_department(body: DepartmentIn, code: str = Path(pattern=r"^[A-Z0-9_-]{2,40}$"), *, rt: RuntimeDep,
+                         who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
+    """Add a department or rename it (the old name stays one of its other names)."""
+    return await rt.run(usecases.put_department, who, code, body)
+
+
+@router.post("/departments/{code}/retire")
+async def retire_department(code: str, body: RetireIn, rt: RuntimeDep,
+                            who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
+    """A department merged or closed: no new program may name it from the date."""
+    return await rt.run(usecases.retire_department, who, code, body)
 
 
 @router.post("/programs", status_code=201)

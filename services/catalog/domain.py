@@ -1,21 +1,6 @@
-"""The county's fund departments (资金主管单位), units, frequencies and funding levels."""
+"""Units, frequencies and funding levels of programs (the departments are a register: the departments table)."""
 
 from __future__ import annotations
-
-DEPARTMENTS: dict[str, str] = {
-    "NMKJ": "农牧和科技局",
-    "MZ": "民政局",
-    "RS": "人社局",
-    "CL": "残联",
-    "XCZX": "乡村振兴局",
-    "ZJ": "住建局",
-    "ZRZY": "自然资源局",
-    "WJ": "卫健局",
-    "STHJ": "生态环境局",
-    "YJGL": "应急管理局",
-    "TYJR": "退役军人事务局",
-    "JY": "教育局",
-}
 
 UNITS: dict[str, str] = {"person": "人", "mu": "亩", "head": "头(只)", "household": "户"}
 FREQUENCIES: dict[str, str] = {"monthly": "按月", "quarterly": "按季", "yearly": "按年", "once": "一次性"}

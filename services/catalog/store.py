@@ -6,6 +6,7 @@ import datetime as dt
 from typing import Any
 
 from sqlalchemy import func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.catalog import tables
@@ -54,3 +55,19 @@ async def versions_in_force_by(session: AsyncSession, day: dt.date) -> list[dict
     rows = (await session.execute(select(P, V).join(V, V.c.code == P.c.code).where(V.c.effective_from <= day)
                                   .order_by(P.c.code, V.c.version.desc()))).mappings().all()
     return [dict(r) for r in rows]
+
+
+D = tables.departments
+
+
+async def departments(session: AsyncSession) -> list[dict[str, Any]]:
+    return [dict(r) for r in (await session.execute(select(D).order_by(D.c.code))).mappings()]
+
+
+async def put_department(session: AsyncSession, values: dict[str, Any]) -> None:
+    stmt = pg_insert(D).values(values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=values))
+
+
+async def program_codes(session: AsyncSession, prefix: str) -> list[str]:
+    return list((await session.execute(select(P.c.code).where(P.c.code.startswith(prefix)))).scalars())

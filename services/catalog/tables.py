@@ -27,8 +27,8 @@ programs = Table(
     Column("code", String(40), primary_key=True),
     Column("name", String(200), nullable=False),
     Column("department_code", String(40), nullable=False),
-    Column("legal_basis", Text, nullable=False),
-    Column("target_group", Text, nullable=False),
+    Column("legal_basis", Text, nullable=True),   # 政策依据 (may be added later)
+    Column("target_group", Text, nullable=True),  # 补贴对象
     Column("frequency", String(12), nullable=False),
     Column("how_to_apply", Text, nullable=True),     # 申请方式: shown on the public catalog
     Column("publicity_days", Integer, nullable=True),  # 公示期; empty: disclosure's default
@@ -49,8 +49,20 @@ versions = Table(
     Column("min_age", Integer, nullable=True),
     Column("means_tested", Boolean, nullable=False),
     Column("funding_shares", JSONB, nullable=False),
+    Column("rules", JSONB, nullable=False, server_default="{}"),     # rule code -> hard | flag | off
+    Column("excludes", JSONB, nullable=False, server_default="[]"),  # programs not paid in the same period
+    Column("area_basis", String(20), nullable=True),  # per-mu: the land register area (cropland | grassland)
     Column("note", Text, nullable=True),
     Column("created_by", String(100), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     PrimaryKeyConstraint("code", "version"),
+)
+
+# 资金主管单位: a register (add, rename, retire); programs name their department by code
+departments = Table(
+    "departments", metadata,
+    Column("code", String(40), primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("aliases", JSONB, nullable=False, server_default="[]"),
+    Column("retired_from", Date, nullable=True),
 )

@@ -52,17 +52,18 @@ class TownshipIn(BaseModel):
 def _answer(result: Accepted) -> JSONResponse:
     errors = [e.as_dict() for e in result.errors[:MAX_ERRORS_SHOWN]]
     errors_csv = f"/uploads/{result.upload_id}/errors.csv" if result.errors else None
-    if result.batch_id is None:
+    if not result.batches:
         return JSONResponse({"detail": {"message": "no row is valid; nothing was declared",
                                         "upload_id": result.upload_id, "errors": errors,
                                         "errors_csv": errors_csv}}, status_code=422)
     body = {"upload_id": result.upload_id, "batch_id": result.batch_id, "accepted_rows": result.item_count,
             "amount_fen": result.amount_fen, "chunks": result.chunk_count, "rejected_rows": result.rejected_rows,
-            "errors": errors, "errors_csv": errors_csv, "duplicate_upload": result.duplicate_upload}
+            "errors": errors, "errors_csv": errors_csv, "duplicate_upload": result.duplicate_upload,
+            "batches": result.batches}
     return JSONResponse(body, status_code=200 if result.duplicate_upload else 201)
 
 
-async def _submit(rt: RuntimeDep, who: Principal, program: str, period: str, rows: list[dict[str, Any]],
+async def _submit(rt: RuntimeDep, who: Principal, program: str | None, period: str, rows: list[dict[str, Any]],
                   township: str | None, filename: str | None = None) -> JSONResponse:
     return _answer(await rt.run(usecases.submit_batch, who, program, period, rows, township, filename))
 
@@ -76,11 +77,13 @@ async def post_batch(body: BatchIn, rt: RuntimeDep, who: Viewer = Depends(DECLAR
 
 @router.post("/batches/upload", status_code=201)
 async def upload_batch(rt: RuntimeDep, file: UploadFile = File(...),
-                       program_code: str = Form(..., max_length=40, pattern=r"^[A-Za-z0-9_.-]+$"),
                        period: str = Form(..., pattern=PERIOD.pattern),
+                       program_code: str | None = Form(None, max_length=40, pattern=r"^[A-Za-z0-9_.-]+$"),
                        township_code: str | None = Form(None, pattern=r"^[0-9]{6,12}$"),
                        who: Viewer = Depends(DECLARERS)) -> JSONResponse:
-    """Upload an XLSX or CSV (UTF-8 or GBK) with the headers of the template."""
+    """Upload an XLSX or CSV (UTF-8 or GBK) with the headers of the template. One file may hold several
+    townships and programs (乡镇 and 补贴项目 by name or code on each row): it becomes one batch per
+    township and program. Given here, a program or township holds for every row."""
     # parsing is CPU work of unbounded shape: off the event loop, so other requests keep being served
     rows = await asyncio.to_thread(read_upload, file.filename or "", await file.read(MAX_BYTES + 1))
     return await _submit(rt, who, program_code, period, rows, township_code, file.filename)

@@ -3,7 +3,7 @@ from fastapi import FastAPI
 from services.declaration import api, tables, usecases
 from services.declaration.settings import Settings
 from shared.audit_routes import audit_router
-from shared.events.oversight import TownshipRegistered
+from shared.events.oversight import BankRegistered, TownshipRegistered
 from shared.events.payloads import BatchSubmitted, ItemsReviewed, ProgramPublished
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
@@ -14,6 +14,7 @@ SPEC = ServiceSpec(
     subscriptions=[
         Subscription(ProgramPublished, usecases.on_program_published),
         Subscription(ItemsReviewed, usecases.on_items_reviewed),
+        Subscription(BankRegistered, usecases.on_bank_registered),
     ],
     publishes=[BatchSubmitted, TownshipRegistered],
 )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from dataclasses import field as default
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Any
@@ -11,9 +12,9 @@ from typing import Any
 from shared.ids import card_problem, id_problem, normalize_number
 from shared.inputs import text_problem
 from shared.money import MoneyError, amount_for, yuan_to_fen
+from shared.registers import Lookup, bank_by_card
 
 PERIOD = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
-BANK_CODE = re.compile(r"^[A-Z0-9]{2,20}$")
 MAX_ROWS = 200_000
 MAX_CELL = 100
 MAX_ITEM_FEN = 10**10  # one person's subsidy above 100 million yuan is a typing error
@@ -30,7 +31,12 @@ HEADERS = {
     "数量": "quantity",
     "金额": "amount",
 }
-REQUIRED = ("name", "id_number", "card_number", "bank_code", "village")
+# other headers found in counties' files for the same columns
+ALIASES = {"身份证号码": "id_number", "身份证号": "id_number", "社会保障卡号": "card_number", "开户行": "bank_code",
+           "代发银行": "bank_code", "乡镇(街道)": "township", "乡镇（街道）": "township", "村(社区)": "village",
+           "村（社区）": "village", "项目名称": "program", "面积": "quantity", "发放金额": "amount"}
+READ_HEADERS = {**HEADERS, **ALIASES}
+REQUIRED = ("name", "id_number", "card_number", "village")
 LABEL = {field: header for header, field in HEADERS.items()}
 
 
@@ -68,6 +74,8 @@ class Context:
     township_code: str
     township_names: frozenset[str]
     villages: frozenset[str]
+    banks: Lookup = default(default_factory=lambda: Lookup([]))  # 开户银行 by code, name or other name
+    bins: dict[str, str] = default(default_factory=dict)  # card BIN prefix -> bank code
 
 
 def _text(raw: dict[str, Any], field: str) -> str:
@@ -126,9 +134,11 @@ def check_row(row: int, raw: dict[str, Any], ctx: Context) -> GoodRow | list[Row
     card = normalize_number(_text(raw, "card_number"))
     if problem := card_problem(card):
         errors.append(RowError(row, "card_number", f"社保卡号 {problem}"))
-    bank = _text(raw, "bank_code")
-    if not BANK_CODE.match(bank):
-        errors.append(RowError(row, "bank_code", f"开户银行 {bank!r} must be the bank's code, e.g. ABC or QHRCB"))
+    bank_text = _text(raw, "bank_code")
+    bank = ctx.banks.code(bank_text) if bank_text else bank_by_card(card, ctx.bins)
+    if bank is None:
+        errors.append(RowError(row, "bank_code", ctx.banks.problem(bank_text, "开户银行") if bank_text else
+                               "开户银行为空，且无法从社保卡号的卡BIN识别银行；请填写开户银行"))
     town = _text(raw, "township")
     if town and town != ctx.township_code and town not in ctx.township_names:
         errors.append(RowError(row, "township", f"乡镇 {town!r} is not this batch's township; a township "
@@ -165,6 +175,7 @@ def check_row(row: int, raw: dict[str, Any], ctx: Context) -> GoodRow | list[Row
                                               "check the amount and the quantity"))
     if errors:
         return errors
+    assert bank is not None
     return GoodRow(row, name, id_number, card, bank, village, quantity,
                    amount or amount_for(ctx.standard_fen, quantity))
 

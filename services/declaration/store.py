@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.declaration import tables
 from services.declaration.domain import BatchStatus
+from shared.registers import Lookup
 
 PV, UP, B, IT = tables.program_versions, tables.uploads, tables.batches, tables.items
 
@@ -77,13 +78,38 @@ async def townships(session: AsyncSession, name: str | None) -> list[dict[str, A
     return out
 
 
-async def same_upload(session: AsyncSession, township: str, program: str, period: str,
-                      digest: str) -> dict[str, Any] | None:
-    """An earlier upload of the same content for the same township, program and period."""
-    row = (await session.execute(select(UP).where(
-        UP.c.township_code == township, UP.c.program_code == program, UP.c.period == period,
-        UP.c.content_digest == digest))).mappings().first()
+async def same_upload(session: AsyncSession, digest: str) -> dict[str, Any] | None:
+    """An earlier upload of the same content, period and scope (the digest covers them)."""
+    row = (await session.execute(select(UP).where(UP.c.content_digest == digest))).mappings().first()
     return dict(row) if row else None
+
+
+async def upload_batches(session: AsyncSession, upload_id: str) -> list[dict[str, Any]]:
+    rows = await session.execute(select(B).where(B.c.upload_id == upload_id).order_by(B.c.batch_id))
+    return [dict(r) for r in rows.mappings()]
+
+
+async def township_lookup(session: AsyncSession) -> Lookup:
+    """Townships by code or name (乡镇 in a file is usually a name)."""
+    return Lookup((r.code, r.name, ()) for r in await session.execute(select(tables.townships)))
+
+
+async def program_lookup(session: AsyncSession) -> Lookup:
+    """Programs by code or name (补贴项目 in a file is usually a name)."""
+    pr = tables.programs
+    return Lookup((r.code, r.name, ()) for r in await session.execute(select(pr.c.code, pr.c.name)))
+
+
+async def bank_lookup(session: AsyncSession) -> tuple[Lookup, dict[str, str]]:
+    """Banks in service by code, name and other names; and card BIN prefix -> bank code."""
+    rows = (await session.execute(select(tables.banks).where(~tables.banks.c.retired))).mappings().all()
+    bins = {prefix: r["code"] for r in rows for prefix in r["bins"]}
+    return Lookup((r["code"], r["name"], r["aliases"]) for r in rows), bins
+
+
+async def keep_bank(session: AsyncSession, values: dict[str, Any]) -> None:
+    stmt = pg_insert(tables.banks).values(values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=values))
 
 
 def _with_department(table: Any) -> Any:
@@ -94,7 +120,7 @@ def _with_department(table: Any) -> Any:
 
 
 async def upload(session: AsyncSession, upload_id: str) -> dict[str, Any] | None:
-    row = (await session.execute(_with_department(UP).where(UP.c.upload_id == upload_id))).mappings().first()
+    row = (await session.execute(select(UP).where(UP.c.upload_id == upload_id))).mappings().first()
     return dict(row) if row else None
 
 

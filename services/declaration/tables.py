@@ -1,5 +1,6 @@
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -57,9 +58,11 @@ uploads = Table(
     "uploads", metadata,
     Column("upload_id", String(40), primary_key=True),
     Column("batch_id", String(40), nullable=True),
-    Column("program_code", String(40), nullable=False),
+    # a file may hold several townships and programs (one batch each): then these are empty
+    Column("program_code", String(40), nullable=True),
     Column("period", String(7), nullable=False),
-    Column("township_code", String(12), nullable=False),
+    Column("township_code", String(12), nullable=True),
+    Column("department_code", String(40), nullable=True),  # the declaring department, or the program's
     Column("filename", String(200), nullable=True),
     Column("content_digest", String(64), nullable=False),
     Column("row_count", Integer, nullable=False),
@@ -109,4 +112,14 @@ items = Table(
     Column("village", String(100), nullable=False),
     Column("quantity", Numeric(14, 2), nullable=False),
     Column("amount_fen", BigInteger, nullable=False),
+)
+
+# agency banks as banking's register tells them (banking.bank.registered.v1): 开户银行 is read by any name
+banks = Table(
+    "banks", metadata,
+    Column("code", String(20), primary_key=True),
+    Column("name", String(100), nullable=False),
+    Column("aliases", JSONB, nullable=False, server_default="[]"),
+    Column("bins", JSONB, nullable=False, server_default="[]"),
+    Column("retired", Boolean, nullable=False, server_default="false"),
 )

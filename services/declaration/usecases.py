@@ -17,11 +17,12 @@ from shared.audit import record
 from shared.auth import Principal, Role
 from shared.errors import Invalid, NotFound
 from shared.events.envelope import Envelope
-from shared.events.oversight import TownshipRegistered
+from shared.events.oversight import BankRegistered, TownshipRegistered
 from shared.events.payloads import BatchSubmitted, Item, ItemsReviewed, ProgramPublished
 from shared.messaging.chunks import item_chunks
 from shared.messaging.context import HandlerContext
 from shared.periods import period_start
+from shared.registers import Lookup
 
 Ctx = HandlerContext[Settings]
 MAX_ERRORS_SHOWN = 200
@@ -40,13 +41,14 @@ class DeclarationRefused(Invalid):
 @dataclass
 class Accepted:
     upload_id: str
-    batch_id: str | None  # None: no row was valid, nothing declared (the errors file says why)
+    batch_id: str | None  # the batch, when the rows made one; None: none, or several (see ``batches``)
     item_count: int
     amount_fen: int
     chunk_count: int
     rejected_rows: int
     errors: list[RowError] = field(default_factory=list)
     duplicate_upload: bool = False
+    batches: list[dict[str, Any]] = field(default_factory=list)  # one per township and program
 
 
 async def on_program_published(ctx: Ctx, env: Envelope[ProgramPublished]) -> None:
@@ -70,20 +72,16 @@ async def on_items_reviewed(ctx: Ctx, env: Envelope[ItemsReviewed]) -> None:
 
 
 async def _context(ctx: Ctx, who: Principal, program_code: str, period: str,
-                   township: str | None) -> tuple[Context, int, str]:
-    """The program version in force for the period, and the township the batch is for (by scope)."""
+                   township: str) -> tuple[Context, int, str]:
+    """The program version in force for the period, and the township the batch is for (within scope)."""
     program = await store.program(ctx.session, program_code)
     if program is None:
         raise DeclarationRefused(f"program {program_code!r} is not in the catalog (or not yet published)")
-    if who.role == Role.TOWNSHIP:
-        if township and township != who.township:
-            raise DeclarationRefused("a township declares only for itself")
-        township = who.township
-    elif who.role == Role.DEPARTMENT and program["department_code"] != who.department:
+    if who.role == Role.TOWNSHIP and township != who.township:
+        raise DeclarationRefused("a township declares only for itself")
+    if who.role == Role.DEPARTMENT and program["department_code"] != who.department:
         raise DeclarationRefused(f"program {program_code} belongs to department {program['department_code']}; "
                                  "a department declares only for its own programs")
-    if not township:
-        raise DeclarationRefused("township_code is required")
     first_day = period_start(period)
     if program["retired_from"] is not None and program["retired_from"] <= first_day:
         raise DeclarationRefused(f"program {program_code} was retired from {program['retired_from']}")
@@ -93,62 +91,137 @@ async def _context(ctx: Ctx, who: Principal, program_code: str, period: str,
     towns, villages = await store.township(ctx.session, township)
     if not villages:
         raise DeclarationRefused(f"township {township} has no villages registered; ask the finance bureau")
-    context = Context(program_code, program["name"], version["standard_fen"], township, towns, villages)
+    banks, bins = await store.bank_lookup(ctx.session)
+    context = Context(program_code, program["name"], version["standard_fen"], township, towns, villages, banks, bins)
     return context, version["version"], program["department_code"]
 
 
-async def submit_batch(ctx: Ctx, who: Principal, program_code: str, period: str, rows: list[dict[str, Any]],
+Rows = list[tuple[int, dict[str, Any]]]  # (row number in the file, the row's cells)
+
+
+async def submit_batch(ctx: Ctx, who: Principal, program_code: str | None, period: str, rows: list[dict[str, Any]],
                        township: str | None = None, filename: str | None = None) -> Accepted:
-    """Validate every row, keep the good ones, publish them in chunks with control totals."""
+    """Validate every row, keep the good ones and publish them in chunks with control totals: one batch per
+    township and program. A program or township given with the request holds for every row; without it,
+    each row's 补贴项目 / 乡镇 (name or code) says where it belongs, within the declarer's scope."""
     if who.role not in (Role.TOWNSHIP, Role.DEPARTMENT):
         raise DeclarationRefused("only a township or a fund department may declare")
     if len(rows) > MAX_ROWS:
         raise DeclarationRefused(f"{len(rows)} rows; at most {MAX_ROWS} per upload, split the file")
-    digest = hashlib.sha256(json.dumps(rows, sort_keys=True, default=str).encode()).hexdigest()
-    checked, version, department = await _context(ctx, who, program_code, period, township)
-    town = checked.township_code
-    same = await store.same_upload(ctx.session, town, program_code, period, digest)
+    if who.role == Role.TOWNSHIP:
+        if township and township != who.township:
+            raise DeclarationRefused("a township declares only for itself")
+        township = who.township
+    scope = [period, program_code, township, who.role.value, who.township, who.department]
+    digest = hashlib.sha256(json.dumps([scope, rows], sort_keys=True, default=str).encode()).hexdigest()
+    same = await store.same_upload(ctx.session, digest)
     if same is not None and same["batch_id"] is not None:
-        batch = await store.batch(ctx.session, same["batch_id"])
-        assert batch is not None
-        return Accepted(same["upload_id"], same["batch_id"], batch["item_count"], batch["amount_fen"],
-                        batch["chunk_count"], same["rejected_rows"], duplicate_upload=True)
-    good, errors = _check_rows(rows, checked)
+        return await _again(ctx, same)
+    groups, errors = await _split(ctx, who, rows, program_code, township)
     upload_id = "U" + uuid.uuid4().hex[:15].upper()
-    batch_id = "B" + uuid.uuid4().hex[:15].upper() if good else None
+    made: list[dict[str, Any]] = []
+    for (town, program), part in sorted(groups.items()):
+        try:
+            checked, version, department = await _context(ctx, who, program, period, town)
+        except DeclarationRefused as exc:
+            if program_code and township:  # the request named them: the request is refused as a whole
+                raise
+            errors += [RowError(n, "program", str(exc)) for n, _ in part]
+            continue
+        good, bad = _check_rows(part, checked)
+        errors += bad
+        if good:
+            made.append(await _publish(ctx, who, upload_id, period, checked, version, department, good))
     bad_rows = {e.row for e in errors}
+    errors.sort(key=lambda e: e.row)
     await store.add_upload(ctx.session, {
-        "upload_id": upload_id, "batch_id": batch_id, "program_code": program_code, "period": period,
-        "township_code": town, "filename": filename, "content_digest": digest, "row_count": len(rows),
-        "accepted_rows": len(good), "rejected_rows": len(bad_rows), "uploaded_by": who.sub,
-        "errors": [e.as_dict() | {"values": _printable(rows[e.row - 1])} for e in errors]})
-    if batch_id is None:
-        return Accepted(upload_id, None, 0, 0, 0, len(bad_rows), errors)
+        "upload_id": upload_id, "batch_id": made[0]["batch_id"] if made else None, "program_code": program_code,
+        "period": period, "township_code": township,
+        "department_code": who.department if who.role == Role.DEPARTMENT else (
+            made[0]["department_code"] if made else None),
+        "filename": filename, "content_digest": digest, "row_count": len(rows),
+        "accepted_rows": sum(b["accepted_rows"] for b in made), "rejected_rows": len(bad_rows),
+        "uploaded_by": who.sub, "errors": [e.as_dict() | {"values": _printable(rows[e.row - 1])} for e in errors]})
+    return _accepted(upload_id, made, len(bad_rows), errors)
+
+
+def _accepted(upload_id: str, made: list[dict[str, Any]], rejected: int, errors: list[RowError],
+              again: bool = False) -> Accepted:
+    return Accepted(upload_id, made[0]["batch_id"] if len(made) == 1 else None,
+                    sum(b["accepted_rows"] for b in made), sum(b["amount_fen"] for b in made),
+                    sum(b["chunks"] for b in made), rejected, errors, again, made)
+
+
+async def _again(ctx: Ctx, same: dict[str, Any]) -> Accepted:
+    """The same file again: what it made the first time, nothing new."""
+    made = [_made(b) for b in await store.upload_batches(ctx.session, same["upload_id"])]
+    return _accepted(same["upload_id"], made, same["rejected_rows"], [], again=True)
+
+
+def _made(b: dict[str, Any]) -> dict[str, Any]:
+    return {"batch_id": b["batch_id"], "township_code": b["township_code"], "program_code": b["program_code"],
+            "department_code": b.get("department_code"), "accepted_rows": b["item_count"],
+            "amount_fen": b["amount_fen"], "chunks": b["chunk_count"]}
+
+
+async def _split(ctx: Ctx, who: Principal, rows: list[dict[str, Any]], program_code: str | None,
+                 township: str | None) -> tuple[dict[tuple[str, str], Rows], list[RowError]]:
+    """Rows grouped by (township, program); a row naming neither, an unknown one or one outside the
+    declarer's scope is a row error."""
+    towns = await store.township_lookup(ctx.session) if township is None else None
+    programs = await store.program_lookup(ctx.session) if program_code is None else None
+    groups: dict[tuple[str, str], Rows] = {}
+    errors: list[RowError] = []
+    for n, raw in enumerate(rows, start=1):
+        town, town_error = _pick(n, raw, "township", township, towns, "乡镇")
+        program, program_error = _pick(n, raw, "program", program_code, programs, "补贴项目")
+        errors += [e for e in (town_error, program_error) if e is not None]
+        if town is not None and program is not None:
+            groups.setdefault((town, program), []).append((n, raw))
+    return groups, errors
+
+
+def _pick(n: int, raw: dict[str, Any], column: str, given: str | None, lookup: Lookup | None,
+          label: str) -> tuple[str | None, RowError | None]:
+    """The row's township or program: the request's, else the row's own by name or code."""
+    if given is not None or lookup is None:
+        return given, None
+    text = "" if raw.get(column) is None else str(raw[column]).strip()
+    if not text:
+        return None, RowError(n, column, f"{label}为空：文件含多个{label}时每行都要填写（名称或代码）")
+    code = lookup.code(text)
+    return code, None if code else RowError(n, column, lookup.problem(text, label))
+
+
+async def _publish(ctx: Ctx, who: Principal, upload_id: str, period: str, checked: Context, version: int,
+                   department: str, good: list[GoodRow]) -> dict[str, Any]:
+    """One batch: its items kept and published in chunks with the batch's control totals."""
+    batch_id = "B" + uuid.uuid4().hex[:15].upper()
     ctx.correlate(batch_id)
     items = [Item(item_id=f"{batch_id}-{g.row:06d}", name=g.name, id_number=g.id_number,
                   card_number=g.card_number, bank_code=g.bank_code, village=g.village,
                   quantity=g.quantity, amount_fen=g.amount_fen) for g in good]
     events = item_chunks(BatchSubmitted, items, ctx.settings.chunk_size, batch_id=batch_id,
-                         program_code=program_code, department_code=department, period=period, township_code=town,
-                         declared_by=who.sub)
-    total_fen = events[0].batch_amount_fen
-    await store.add_batch(ctx.session, {
-        "batch_id": batch_id, "upload_id": upload_id, "program_code": program_code, "program_version": version,
-        "period": period, "township_code": town, "item_count": len(items), "amount_fen": total_fen,
-        "chunk_count": len(events), "submitted_by": who.sub},
-        [{**i.model_dump(), "batch_id": batch_id, "row_no": g.row} for i, g in zip(items, good, strict=True)])
+                         program_code=checked.program_code, department_code=department, period=period,
+                         township_code=checked.township_code, declared_by=who.sub)
+    values = {"batch_id": batch_id, "upload_id": upload_id, "program_code": checked.program_code,
+              "program_version": version, "period": period, "township_code": checked.township_code,
+              "item_count": len(items), "amount_fen": events[0].batch_amount_fen, "chunk_count": len(events),
+              "submitted_by": who.sub}
+    await store.add_batch(ctx.session, values, [{**i.model_dump(), "batch_id": batch_id, "row_no": g.row}
+                                                for i, g in zip(items, good, strict=True)])
     await ctx.emit(*events)
-    return Accepted(upload_id, batch_id, len(items), total_fen, len(events), len(bad_rows), errors)
+    return _made(values | {"department_code": department})
 
 
 def _printable(raw: dict[str, Any]) -> dict[str, str]:
     return {k: "" if v is None else str(v)[:100] for k, v in raw.items()}
 
 
-def _check_rows(rows: list[dict[str, Any]], checked: Context) -> tuple[list[GoodRow], list[RowError]]:
+def _check_rows(rows: Rows, checked: Context) -> tuple[list[GoodRow], list[RowError]]:
     good: list[GoodRow] = []
     errors: list[RowError] = []
-    for n, raw in enumerate(rows, start=1):
+    for n, raw in rows:
         result = check_row(n, raw, checked)
         if isinstance(result, GoodRow):
             good.append(result)
@@ -208,3 +281,10 @@ async def _registered(ctx: Ctx, code: str, name: str, **change: list[str]) -> di
 async def list_townships(ctx: Ctx, name: str | None) -> list[dict[str, Any]]:
     """Townships and their villages by name and code (search by a part of a name)."""
     return await store.townships(ctx.session, name)
+
+
+async def on_bank_registered(ctx: Ctx, env: Envelope[BankRegistered]) -> None:
+    """Keep banking's bank register: 开户银行 is read by code, name, other names, or the card's BIN."""
+    b = env.payload
+    await store.keep_bank(ctx.session, {"code": b.bank_code, "name": b.name, "aliases": list(b.aliases),
+                                        "bins": list(b.bins), "retired": b.retired})

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import csv
+import asyncio
 import datetime as dt
-import io
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, File, Query, UploadFile
@@ -13,31 +13,33 @@ from pydantic import BaseModel, Field
 from services.review.usecases import decisions, recheck, references
 from shared.access import Viewer, allow
 from shared.auth import Role
-from shared.errors import Invalid
-from shared.files import decode_text
 from shared.inputs import Code, IdNumber, Name, Text2000
+from shared.sheets import MAX_BYTES, read_table
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["review"])
 FINANCE = allow(Role.FINANCE)
 # batches and their items (full ID and card numbers): a township its own, a department its programs'
 READERS = allow(Role.TOWNSHIP, Role.DEPARTMENT, Role.FINANCE, Role.AUDITOR, scoped=(Role.TOWNSHIP, Role.DEPARTMENT))
-Kind = Literal["household", "deaths", "public_employees", "village_officials"]
-# CSV headers per kind -> ref_rows columns
-COLUMNS: dict[str, dict[str, str]] = {
-    "household": {"公民身份号码": "id_number", "姓名": "name", "村": "village", "状态": "status"},
-    "deaths": {"公民身份号码": "id_number", "姓名": "name", "死亡日期": "on_date"},
-    "public_employees": {"公民身份号码": "id_number", "姓名": "name", "单位": "status"},
-    "village_officials": {"公民身份号码": "id_number", "姓名": "name", "村": "village", "关系": "status"},
-}
+Kind = Literal["household", "deaths", "public_employees", "village_officials", "land"]
+# whose data: a county's 6-digit division code (default: the county this installation serves)
+County = Annotated[str | None, Query(pattern=r"^[0-9]{6}$", description="the county (6-digit division code)")]
 
 
 class RefRow(BaseModel):
     id_number: IdNumber
     name: Name | None = None
     village: Name | None = None
-    status: Name | None = None
-    on_date: dt.date | None = None
+    status: Name | None = Field(default=None, description="户籍状态, 工作单位, or relation to an official")
+    on_date: dt.date | None = Field(default=None, description="死亡日期")
+    gender: Literal["男", "女"] | None = None
+    birth_date: dt.date | None = None
+    township: Name | None = None
+    role: Name | None = Field(default=None, description="村干部 or 亲属")
+    post: Name | None = Field(default=None, description="职务")
+    related_id: IdNumber | None = Field(default=None, description="关联村干部身份号码 (a relative's official)")
+    cropland: Decimal | None = Field(default=None, ge=0, le=10**7, description="承包地确权面积, mu")
+    grassland: Decimal | None = Field(default=None, ge=0, le=10**7, description="草原承包面积, mu")
 
 
 class Decision(BaseModel):
@@ -57,29 +59,21 @@ class ApprovalIn(BaseModel):
 
 @router.post("/reference/{kind}", status_code=201)
 async def import_reference(kind: Kind, rows: Annotated[list[RefRow], Body(max_length=2_000_000)], rt: RuntimeDep,
-                           who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
+                           county: County = None, who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Import a new version of reference data (户籍, 死亡, 财政供养人员, 村干部及亲属) as JSON."""
-    return await rt.run(references.import_reference, who, kind, [r.model_dump() for r in rows], "api")
+    return await rt.run(references.import_reference, who, kind, [r.model_dump(mode="json") for r in rows], "api",
+                        county)
 
 
 @router.post("/reference/{kind}/upload", status_code=201)
-async def upload_reference(kind: Kind, rt: RuntimeDep, file: UploadFile = File(...),
+async def upload_reference(kind: Kind, rt: RuntimeDep, file: UploadFile = File(...), county: County = None,
                            who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
-    """Import reference data from a CSV with Chinese headers (e.g. 公民身份号码, 姓名, 村, 状态)."""
-    reader = csv.DictReader(io.StringIO(decode_text(await file.read())))
-    cols = COLUMNS[kind]
-    if not reader.fieldnames or "公民身份号码" not in reader.fieldnames:
-        raise Invalid(f"the header row must contain {list(cols)}")
-    rows = []
-    for n, raw in enumerate(reader, start=1):
-        r: dict[str, Any] = {cols[k]: (v or "").strip()[:100] or None for k, v in raw.items() if k in cols}
-        try:
-            r["on_date"] = dt.date.fromisoformat(str(r["on_date"])) if r.get("on_date") else None
-        except ValueError as exc:
-            raise Invalid(f"row {n}: 死亡日期 {r['on_date']!r} is not a date like 2026-01-31") from exc
-        r["id_number"] = (r.get("id_number") or "").upper()
-        rows.append(r)
-    return await rt.run(references.import_reference, who, kind, rows, file.filename or "upload")
+    """Import reference data from a CSV or XLSX with Chinese headers, every column kept: 户籍 公民身份号码, 姓名,
+    性别, 出生日期, 乡镇, 村, 状态; 死亡 死亡日期; 财政供养 单位, 职务; 村干部 村, 身份, 职务, 关系,
+    关联村干部身份号码; 土地 承包地确权面积, 草原承包面积."""
+    rows = await asyncio.to_thread(read_table, file.filename or "", await file.read(MAX_BYTES + 1),
+                                   references.COLUMNS[kind], ("id_number",), references.MAX_ROWS)
+    return await rt.run(references.import_reference, who, kind, rows, file.filename or "upload", county)
 
 
 @router.get("/reference")

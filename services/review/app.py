@@ -4,7 +4,7 @@ from services.review import api, tables
 from services.review.settings import Settings
 from services.review.usecases import checks, recheck
 from shared.audit_routes import audit_router
-from shared.events.oversight import EligibilityRechecked, HistoryImported, PersonSuspended
+from shared.events.oversight import EligibilityRechecked, HistoryImported, PersonSuspended, TownshipRegistered
 from shared.events.payloads import AlertRaised, BatchSubmitted, CardsRegistered, ItemsReviewed, ProgramPublished
 from shared.messaging.consumer import Subscription
 from shared.service import ServiceSpec, create_app
@@ -17,6 +17,7 @@ SPEC = ServiceSpec(
         Subscription(CardsRegistered, checks.on_cards_registered),
         Subscription(BatchSubmitted, checks.on_batch_submitted),
         Subscription(PersonSuspended, recheck.on_person_suspended),
+        Subscription(TownshipRegistered, checks.on_township_registered),
     ],
     publishes=[ItemsReviewed, AlertRaised, EligibilityRechecked, HistoryImported],
 )

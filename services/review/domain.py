@@ -9,8 +9,9 @@ from enum import StrEnum
 from typing import Any
 
 from shared.events.payloads import Item
-from shared.ids import age_on, card_problem, id_problem
+from shared.ids import age_on, birth_date, card_problem, gender_of, id_problem
 from shared.money import fen_to_yuan
+from shared.rules import RULES, weight
 from shared.states import Flow
 
 
@@ -42,21 +43,6 @@ ITEM_FLOW = Flow("review item", {
     ItemStatus.APPROVED: frozenset({ItemStatus.REJECTED}),  # the department returns the batch
 })
 
-RULES: dict[str, tuple[bool, str]] = {  # code: (hard, 说明)
-    "INVALID_ID": (True, "公民身份号码无效"),
-    "INVALID_CARD": (True, "社保卡号无效"),
-    "NAME_MISMATCH": (True, "姓名与户籍信息不一致"),
-    "NOT_IN_REGISTRY": (False, "户籍库中查无此人"),
-    "DECEASED": (True, "受益人已死亡"),
-    "DUPLICATE_IN_PERIOD": (True, "同一人同一项目同一期重复申报"),
-    "CARD_SHARED": (False, "一张卡为多人领取补贴"),
-    "CARD_HOLDER_MISMATCH": (True, "社保卡持卡人与受益人不一致"),
-    "PUBLIC_EMPLOYEE": (True, "财政供养人员领取困难群众补贴"),
-    "OUTSIDE_CRITERIA": (True, "不符合补贴对象条件"),
-    "AMOUNT_ABOVE_STANDARD": (True, "申报金额超过补贴标准"),
-    "VILLAGE_OFFICIAL": (False, "村干部或其亲属享受补贴，需重点审核"),
-    "SUSPENDED": (True, "监督检查暂停发放"),
-}
 # what is checked again on rosters already paid (回头看): facts about the person that make a payment wrong
 RECHECK_RULES = frozenset({"DECEASED", "PUBLIC_EMPLOYEE", "OUTSIDE_CRITERIA"})
 
@@ -65,13 +51,20 @@ RECHECK_RULES = frozenset({"DECEASED", "PUBLIC_EMPLOYEE", "OUTSIDE_CRITERIA"})
 class Finding:
     code: str
     detail: str
-
-    @property
-    def hard(self) -> bool:
-        return RULES[self.code][0]
+    hard: bool = False  # set from the program's weight of the rule by ``weigh``
 
     def as_dict(self) -> dict[str, Any]:
         return {"code": self.code, "hard": self.hard, "reason": f"{RULES[self.code][1]}：{self.detail}"}
+
+
+def weigh(found: list[Finding], rules: dict[str, str]) -> list[Finding]:
+    """The findings as the program weighs them: hard, a flag, or dropped (a rule the program turned off)."""
+    out = []
+    for f in found:
+        w = weight(f.code, rules)
+        if w != "off":
+            out.append(Finding(f.code, f.detail, w == "hard"))
+    return out
 
 
 @dataclass
@@ -80,6 +73,9 @@ class Program:
     cap_quantity: Decimal | None
     min_age: int | None
     means_tested: bool
+    rules: dict[str, str] = field(default_factory=dict)  # rule code -> hard | flag | off
+    excludes: tuple[str, ...] = ()  # programs not to be received in the same period
+    area_basis: str | None = None  # cropland | grassland: the land register area bounding a per-mu claim
 
 
 @dataclass
@@ -90,23 +86,59 @@ class References:
     has_household: bool = False
     deaths: dict[str, dt.date] = field(default_factory=dict)
     employees: dict[str, str] = field(default_factory=dict)
-    officials: dict[str, str] = field(default_factory=dict)
+    officials: dict[str, str] = field(default_factory=dict)  # id number -> who (official, or whose relative)
+    land: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # id number -> {cropland, grassland} mu
+    has_land: bool = False
     cards: dict[str, dict[str, Any]] = field(default_factory=dict)
     suspended: dict[str, str] = field(default_factory=dict)  # id number -> why (this program only)
 
 
+AREA_NAMES = {"cropland": "承包地确权面积", "grassland": "草原承包面积"}
+
+
+def _registry(item: Item, person: dict[str, Any] | None, has_household: bool) -> list[Finding]:
+    """The household register (户籍): the name, the record's state, its gender and birth date."""
+    if person is None:
+        return [Finding("NOT_IN_REGISTRY", "户籍库中没有这个身份证号码")] if has_household else []
+    out = []
+    if person["name"] != item.name:
+        out.append(Finding("NAME_MISMATCH", f"户籍库中该身份证号码登记的姓名不是“{item.name}”"))
+    state = person.get("status") or ""
+    if "注销" in state:
+        out.append(Finding("HOUSEHOLD_CANCELLED", f"户籍状态：{state}"))
+    elif "迁出" in state:
+        out.append(Finding("HOUSEHOLD_MOVED", f"户籍状态：{state}"))
+    elif "死亡" in state:
+        out.append(Finding("DECEASED", f"户籍状态：{state}"))
+    if problem := registry_id_problem(item.id_number, person.get("gender"), person.get("birth_date")):
+        out.append(Finding("REGISTRY_ID_MISMATCH", problem))
+    return out
+
+
+def registry_id_problem(id_number: str, gender: str | None, born: str | None) -> str | None:
+    """A register's 性别/出生日期 that contradict the ID number (odd 17th digit: male), in Chinese."""
+    problems = []
+    if gender in ("男", "女") and gender != gender_of(id_number):
+        problems.append(f"户籍登记性别为{gender}，身份证号码为{gender_of(id_number)}")
+    if born:
+        try:
+            day = dt.date.fromisoformat(str(born)[:10])
+        except ValueError:
+            day = None
+        if day is not None and day != birth_date(id_number):
+            problems.append(f"户籍登记出生日期为{day:%Y-%m-%d}，身份证号码为{birth_date(id_number):%Y-%m-%d}")
+    return "；".join(problems) or None
+
+
 def check_item(item: Item, program: Program, refs: References, period_start: dt.date) -> list[Finding]:
-    """Every rule that needs only the item, the program version and the reference data."""
+    """Every rule that needs only the item, the program version and the reference data, weighed as the
+    program says."""
     if problem := id_problem(item.id_number):
-        return [Finding("INVALID_ID", problem)]
+        return weigh([Finding("INVALID_ID", problem)], program.rules)
     out: list[Finding] = []
     if problem := card_problem(item.card_number):
         out.append(Finding("INVALID_CARD", problem))
-    person = refs.household.get(item.id_number)
-    if person is not None and person["name"] != item.name:
-        out.append(Finding("NAME_MISMATCH", f"户籍库中该身份证号码登记的姓名不是“{item.name}”"))
-    elif person is None and refs.has_household:
-        out.append(Finding("NOT_IN_REGISTRY", "户籍库中没有这个身份证号码"))
+    out += _registry(item, refs.household.get(item.id_number), refs.has_household)
     died = refs.deaths.get(item.id_number)
     if died is not None and died < period_start:
         out.append(Finding("DECEASED", f"{died.year}年{died.month}月{died.day}日死亡，早于发放期间"))
@@ -123,12 +155,17 @@ def check_item(item: Item, program: Program, refs: References, period_start: dt.
         most = int((Decimal(program.standard_fen) * item.quantity).quantize(Decimal(1), rounding=ROUND_HALF_UP))
         if item.amount_fen > most:
             out.append(Finding("AMOUNT_ABOVE_STANDARD",
-                                   f"申报{fen_to_yuan(item.amount_fen)}元，按标准最多{fen_to_yuan(most)}元"))
+                               f"申报{fen_to_yuan(item.amount_fen)}元，按标准最多{fen_to_yuan(most)}元"))
+    if program.area_basis in AREA_NAMES and refs.has_land:
+        area = refs.land.get(item.id_number, {}).get(program.area_basis, Decimal(0))
+        if item.quantity > area:
+            out.append(Finding("LAND_AREA_EXCEEDED", f"申报{item.quantity}亩，"
+                                                     f"{AREA_NAMES[program.area_basis]}{area}亩"))
     if item.id_number in refs.officials:
         out.append(Finding("VILLAGE_OFFICIAL", refs.officials[item.id_number]))
     if item.id_number in refs.suspended:
         out.append(Finding("SUSPENDED", refs.suspended[item.id_number]))
-    return out
+    return weigh(out, program.rules)
 
 
 def item_status(found: list[Finding]) -> ItemStatus:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import delete, func, insert, select, text, update
@@ -14,7 +16,7 @@ from services.review.domain import BatchStatus, ItemStatus, Program, References
 from shared.db import SLICE, among
 from shared.events.payloads import Item
 
-KINDS = ("household", "deaths", "public_employees", "village_officials")
+KINDS = ("household", "deaths", "public_employees", "village_officials", "land")
 R, B, IT = tables.ref_rows, tables.batches, tables.items
 
 
@@ -34,7 +36,12 @@ async def program_for(session: AsyncSession, code: str, period_start: dt.date,
                ).mappings().first()
     if row is None:
         return None
-    return Program(row["standard_fen"], row["cap_quantity"], row["min_age"], row["means_tested"])
+    # exclusion goes both ways: the programs this one names, and those naming this one
+    naming = (await session.execute(text("SELECT DISTINCT code FROM program_versions WHERE excludes ? :c"),
+                                    {"c": code})).scalars().all()
+    excludes = tuple(sorted(set(row["excludes"]) | set(naming)))
+    return Program(row["standard_fen"], row["cap_quantity"], row["min_age"], row["means_tested"], row["rules"],
+                   excludes, row["area_basis"])
 
 
 async def keep_cards(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
@@ -49,14 +56,14 @@ async def card_count(session: AsyncSession) -> int:
     return int((await session.execute(select(func.count()).select_from(tables.card_refs))).scalar_one())
 
 
-async def add_reference(session: AsyncSession, kind: str, rows: list[dict[str, Any]], who: str,
+async def add_reference(session: AsyncSession, kind: str, county: str, rows: list[dict[str, Any]], who: str,
                         source: str) -> int:
-    """A new version (import) of one kind of reference data; returns its version number."""
+    """A new version (import) of one kind of a county's reference data; returns its version number."""
     import_id = int((await session.execute(insert(tables.ref_imports).values(
-        kind=kind, row_count=len(rows), imported_by=who, source=source
+        kind=kind, county=county, row_count=len(rows), imported_by=who, source=source
     ).returning(tables.ref_imports.c.import_id))).scalar_one())
-    values = [{"import_id": import_id, "name": None, "village": None, "status": None, "on_date": None} | r
-              for r in rows]
+    values = [{"import_id": import_id, "name": None, "village": None, "status": None, "on_date": None,
+               "extra": None} | r for r in rows]
     for start in range(0, len(values), SLICE):
         await session.execute(insert(R), values[start:start + SLICE])
     return import_id
@@ -68,34 +75,63 @@ async def reference_imports(session: AsyncSession) -> list[dict[str, Any]]:
     return [dict(r) for r in rows if r["kind"] in KINDS]
 
 
-async def latest_imports(session: AsyncSession) -> dict[str, int]:
-    """The newest version of each kind of reference data (what a check uses, recorded with the batch)."""
+async def latest_imports(session: AsyncSession, county: str) -> dict[str, int]:
+    """The newest version of each kind of a county's reference data (what a check uses, recorded with the
+    batch); a batch's county is the first six digits of its township's division code."""
     ri = tables.ref_imports
-    return dict((await session.execute(select(ri.c.kind, func.max(ri.c.import_id)).group_by(ri.c.kind))).all())
+    return dict((await session.execute(select(ri.c.kind, func.max(ri.c.import_id)).where(ri.c.county == county)
+                                       .group_by(ri.c.kind))).all())
 
 
 async def references(session: AsyncSession, id_numbers: list[str], card_numbers: list[str],
                      latest: dict[str, int]) -> References:
     """The reference data about these people and cards, narrowed to them."""
-    refs = References(has_household="household" in latest)
+    refs = References(has_household="household" in latest, has_land="land" in latest)
     by_import = {v: k for k, v in latest.items()}
     if by_import:
         rows = (await session.execute(select(R).where(R.c.import_id.in_(list(by_import)),
                                                       among(R.c.id_number, id_numbers)))).mappings().all()
+        officials = {}
         for r in rows:
-            kind = by_import[r["import_id"]]
+            kind, extra = by_import[r["import_id"]], r["extra"] or {}
             if kind == "household":
-                refs.household[r["id_number"]] = dict(r)
+                refs.household[r["id_number"]] = dict(r) | extra
             elif kind == "deaths" and r["on_date"] is not None:
                 refs.deaths[r["id_number"]] = r["on_date"]
             elif kind == "public_employees":
                 refs.employees[r["id_number"]] = r["status"] or "?"
             elif kind == "village_officials":
-                refs.officials[r["id_number"]] = f"{r['village'] or ''} {r['status'] or ''}".strip()
+                officials[r["id_number"]] = dict(r) | extra
+            elif kind == "land":
+                refs.land[r["id_number"]] = {k: Decimal(str(extra.get(k) or 0)) for k in ("cropland", "grassland")}
+        refs.officials = await _officials(session, officials, latest.get("village_officials"))
     cards = (await session.execute(select(tables.card_refs).where(
         among(tables.card_refs.c.card_number, card_numbers)))).mappings().all()
     refs.cards = {c["card_number"]: dict(c) for c in cards}
     return refs
+
+
+async def _officials(session: AsyncSession, found: dict[str, dict[str, Any]],
+                     import_id: int | None) -> dict[str, str]:
+    """Who each person on the officials list is: an official (village and post), or whose relative."""
+    related = {r.get("related_id") for r in found.values() if r.get("related_id")}
+    heads: dict[str, dict[str, Any]] = {}
+    if related and import_id is not None:
+        rows = (await session.execute(select(R).where(R.c.import_id == import_id, among(
+            R.c.id_number, sorted(str(x) for x in related))))).mappings().all()
+        heads = {r["id_number"]: dict(r) | (r["extra"] or {}) for r in rows}
+    out = {}
+    for id_number, r in found.items():
+        place = " ".join(x for x in (r.get("village"), r.get("post")) if x)
+        head = heads.get(str(r.get("related_id") or ""))
+        if r.get("role") == "亲属" or r.get("related_id"):
+            who = (f"{head.get('village') or ''} {head.get('post') or '村干部'} {head.get('name') or ''}".strip()
+                   if head else f"村干部（身份号码尾号{str(r.get('related_id') or '')[-4:]}）")
+            relation = f"（{r['status']}）" if r.get("status") else ""
+            out[id_number] = f"村干部亲属：{who}的亲属{relation}"
+        else:
+            out[id_number] = f"村干部：{place or r.get('status') or '村干部'}"
+    return out
 
 
 async def claim(session: AsyncSession, program: str, period: str, claims: list[tuple[str, str]]) -> set[str]:
@@ -236,16 +272,47 @@ async def add_history_batch(session: AsyncSession, values: dict[str, Any]) -> No
     await session.execute(insert(B).values(**values))
 
 
-async def first_claims(session: AsyncSession, program: str, period: str, id_numbers: list[str]) -> dict[str, str]:
-    """Who holds the claim of each person for a program and period (id number -> item id)."""
+async def first_claims(session: AsyncSession, programs: list[str], period: str,
+                       id_numbers: list[str]) -> dict[str, str]:
+    """Who holds the claim of each person for these programs and period (id number -> item id)."""
     cl = tables.claims
     rows = await session.execute(select(cl.c.id_number, cl.c.item_id).where(
-        cl.c.program_code == program, cl.c.period == period, among(cl.c.id_number, id_numbers)))
+        cl.c.program_code.in_(programs), cl.c.period == period, among(cl.c.id_number, id_numbers)))
     return {r.id_number: r.item_id for r in rows}
 
 
-async def item_places(session: AsyncSession, item_ids: list[str]) -> dict[str, tuple[str, str]]:
-    """(batch, village) of items already in review."""
-    rows = await session.execute(select(IT.c.item_id, IT.c.batch_id, IT.c.body["village"].astext).where(
-        among(IT.c.item_id, item_ids)))
-    return {r[0]: (r[1], r[2]) for r in rows}
+async def item_places(session: AsyncSession, item_ids: list[str]) -> dict[str, tuple[str, str, str, str]]:
+    """(batch, township, village, program) of items already in review."""
+    rows = await session.execute(select(IT.c.item_id, IT.c.batch_id, B.c.township_code, IT.c.body["village"].astext,
+                                        B.c.program_code).join(B, B.c.batch_id == IT.c.batch_id)
+                                 .where(among(IT.c.item_id, item_ids)))
+    return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+
+async def flag_open_items(session: AsyncSession, found: dict[str, list[dict[str, Any]]]) -> None:
+    """Add findings to items no person has decided yet (their batch still before the township's decision):
+    they wait for a reviewer too. An item already decided keeps its decision; the later claim carries the flag."""
+    for item_id, more in found.items():
+        await session.execute(text(
+            "UPDATE items SET findings = findings || CAST(:more AS jsonb), status = 'flagged' "
+            "WHERE item_id = :i AND status IN ('passed', 'flagged') AND batch_id IN "
+            "(SELECT batch_id FROM batches WHERE status IN ('checking', 'township_review'))"),
+            {"i": item_id, "more": json.dumps(more, ensure_ascii=False)})
+
+
+async def claim_holder(session: AsyncSession, program: str, period: str, id_number: str, item_id: str) -> str:
+    """Take the person's claim for the item if nobody holds it; returns the item that holds it now."""
+    cl = tables.claims
+    await session.execute(pg_insert(cl).values(program_code=program, period=period, id_number=id_number,
+                                               item_id=item_id).on_conflict_do_nothing())
+    return str((await session.execute(select(cl.c.item_id).where(
+        cl.c.program_code == program, cl.c.period == period, cl.c.id_number == id_number))).scalar_one())
+
+
+async def keep_township(session: AsyncSession, code: str, name: str) -> None:
+    stmt = pg_insert(tables.townships).values(code=code, name=name)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_={"name": name}))
+
+
+async def township_names(session: AsyncSession) -> dict[str, str]:
+    return {r.code: r.name for r in await session.execute(select(tables.townships))}

@@ -31,6 +31,9 @@ programs = Table(
     Column("cap_quantity", Numeric(14, 2), nullable=True),
     Column("min_age", Integer, nullable=True),
     Column("means_tested", Boolean, nullable=False),
+    Column("rules", JSONB, nullable=False, server_default="{}"),     # rule code -> hard | flag | off
+    Column("excludes", JSONB, nullable=False, server_default="[]"),  # programs exclusive of this one
+    Column("area_basis", String(20), nullable=True),                 # cropland | grassland
     PrimaryKeyConstraint("code", "version"),
 )
 
@@ -39,6 +42,8 @@ ref_imports = Table(
     "ref_imports", metadata,
     Column("import_id", Integer, primary_key=True, autoincrement=True),
     Column("kind", String(30), nullable=False),
+    # the county (6-digit division code) the data is of: a batch is checked against its own county's data
+    Column("county", String(6), nullable=False, server_default="632523"),
     Column("row_count", Integer, nullable=False),
     Column("imported_by", String(100), nullable=False),
     Column("imported_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
@@ -53,6 +58,9 @@ ref_rows = Table(
     Column("village", String(100), nullable=True),
     Column("status", String(40), nullable=True),   # household status, employer, or relation to an official
     Column("on_date", Date, nullable=True),        # date of death
+    # every other column of the file, kept: 性别, 出生日期, 乡镇 (household); 身份, 职务, 关联村干部身份号码
+    # (officials); 承包地确权面积, 草原承包面积 (land)
+    Column("extra", JSONB, nullable=True),
     PrimaryKeyConstraint("import_id", "id_number"),
 )
 
@@ -121,4 +129,11 @@ suspensions = Table(
     Column("program_code", String(40), nullable=False),
     Column("reason", Text, nullable=False),
     Column("active", Boolean, nullable=False),
+)
+
+# township names (declaration's register): findings name the township of another claim
+townships = Table(
+    "townships", metadata,
+    Column("code", String(12), primary_key=True),
+    Column("name", String(50), nullable=False),
 )

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Header
 from fastapi.responses import JSONResponse
 
 from services.treasury import usecases
-from services.treasury.usecases import QuotaIn
+from services.treasury.usecases import QuotaIn, QuotaTotalIn
 from shared.access import Viewer, allow
 from shared.auth import Role
 from shared.inputs import IdempotencyKey
@@ -23,6 +23,12 @@ READERS = allow(Role.FINANCE, Role.AUDITOR, Role.DEPARTMENT, scoped=(Role.DEPART
 async def set_quota(body: QuotaIn, rt: RuntimeDep, who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Set a program's quota for a year (finance bureau); what is reserved already stays reserved."""
     return await rt.run(usecases.set_quota, who, body)
+
+
+@router.put("/quotas/by-shares")
+async def set_quota_by_shares(body: QuotaTotalIn, rt: RuntimeDep, who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
+    """One total quota for a program and year, split into the levels' quotas by its funding shares (资金来源)."""
+    return await rt.run(usecases.set_quota_by_shares, who, body)
 
 
 @router.get("/quotas")

@@ -11,10 +11,30 @@ LEVELS = ("central", "provincial", "prefecture", "county")  # 中央 / 省 / 州
 LEVEL_NAMES = {"central": "中央", "provincial": "省级", "prefecture": "州级", "county": "县级"}
 
 
-def allocate(amount: int, available: dict[str, int]) -> dict[str, int] | None:
-    """Draw ``amount`` from the levels in order (central first); None if together they cannot cover it."""
+def split(amount: int, weights: dict[str, int]) -> dict[str, int]:
+    """``amount`` fen in proportion to ``weights`` (funding shares, or what each level reserved), to the fen:
+    the largest remainders get the odd fen, ties in level order (central first)."""
+    total = sum(w for w in weights.values() if w > 0)
+    if amount <= 0 or total <= 0:
+        return {}
+    order = [lv for lv in LEVELS if weights.get(lv, 0) > 0] + sorted(
+        lv for lv in weights if lv not in LEVELS and weights[lv] > 0)
+    parts = {lv: amount * weights[lv] // total for lv in order}
+    rest = amount - sum(parts.values())
+    by_remainder = sorted(order, key=lambda lv: (-(amount * weights[lv] % total), order.index(lv)))
+    for lv in by_remainder[:rest]:
+        parts[lv] += 1
+    return {lv: f for lv, f in parts.items() if f}
+
+
+def allocate(amount: int, available: dict[str, int], shares: dict[str, int] | None = None) -> dict[str, int] | None:
+    """Draw ``amount`` from the levels: in proportion to the program's funding shares when given (each level
+    must cover its part), else in order, central first; None if the quotas cannot cover it."""
     if amount <= 0:
         return {}
+    if shares:
+        parts = split(amount, shares)
+        return parts if all(available.get(lv, 0) >= f for lv, f in parts.items()) else None
     if sum(max(v, 0) for v in available.values()) < amount:
         return None
     taken: dict[str, int] = {}
@@ -27,8 +47,13 @@ def allocate(amount: int, available: dict[str, int]) -> dict[str, int] | None:
     return taken
 
 
-def give_back(amount: int, reserved: dict[str, int]) -> dict[str, int]:
-    """Return ``amount`` to the levels it came from, the last-drawn level (county) first."""
+def give_back(amount: int, reserved: dict[str, int], proportional: bool = False) -> dict[str, int]:
+    """Return ``amount`` to the levels it came from: in proportion to what each reserved (an order drawn by
+    shares), else the last-drawn level (county) first."""
+    if amount > sum(reserved.values()):
+        raise ValueError(f"cannot give back {amount} fen: only {sum(reserved.values())} fen was reserved")
+    if proportional:
+        return split(amount, reserved)
     back: dict[str, int] = {}
     rest = amount
     for level in reversed(LEVELS):
@@ -36,8 +61,6 @@ def give_back(amount: int, reserved: dict[str, int]) -> dict[str, int]:
         if take:
             back[level] = take
             rest -= take
-    if rest:
-        raise ValueError(f"cannot give back {amount} fen: only {sum(reserved.values())} fen was reserved")
     return back
 
 

@@ -24,9 +24,17 @@ async def set_quota(session: AsyncSession, values: dict[str, Any]) -> dict[str, 
     ).returning(*Q.c))).mappings().one())
 
 
-async def keep_program(session: AsyncSession, code: str, department: str) -> None:
-    stmt = pg_insert(tables.programs).values(code=code, department_code=department)
-    await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_={"department_code": department}))
+async def keep_program(session: AsyncSession, code: str, department: str, shares: dict[str, int]) -> None:
+    """The program's department and funding shares (of its newest version)."""
+    values = {"code": code, "department_code": department, "funding_shares": shares}
+    stmt = pg_insert(tables.programs).values(values)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=values))
+
+
+async def shares(session: AsyncSession, code: str) -> dict[str, int]:
+    got = (await session.execute(select(tables.programs.c.funding_shares).where(tables.programs.c.code == code))
+           ).scalar()
+    return dict(got or {})
 
 
 async def quotas(session: AsyncSession, narrowed: dict[str, str]) -> list[dict[str, Any]]:
@@ -37,12 +45,14 @@ async def quotas(session: AsyncSession, narrowed: dict[str, str]) -> list[dict[s
     return [dict(r) for r in (await session.execute(q)).mappings().all()]
 
 
-async def reserve_quota(session: AsyncSession, order_id: str, program: str, year: int, amount: int) -> bool:
-    """Reserve the order's amount across levels; concurrent orders wait on the row locks, never overspend."""
+async def reserve_quota(session: AsyncSession, order_id: str, program: str, year: int, amount: int,
+                        by_shares: bool = False) -> bool:
+    """Reserve the order's amount across levels (by the program's funding shares, or central first);
+    concurrent orders wait on the row locks, never overspend."""
     rows = (await session.execute(
         select(Q.c.level, Q.c.total_fen - Q.c.reserved_fen).where(Q.c.program_code == program, Q.c.year == year)
         .order_by(Q.c.level).with_for_update())).all()  # a fixed lock order: no deadlocks between orders
-    taken = allocate(amount, {r[0]: r[1] for r in rows})
+    taken = allocate(amount, {r[0]: r[1] for r in rows}, await shares(session, program) if by_shares else None)
     if taken is None:
         return False
     for level, fen in taken.items():
@@ -55,11 +65,12 @@ async def reserve_quota(session: AsyncSession, order_id: str, program: str, year
     return True
 
 
-async def release_quota(session: AsyncSession, order_id: str, program: str, year: int, amount: int) -> None:
-    """Give a returned amount back to the levels the order drew it from."""
+async def release_quota(session: AsyncSession, order_id: str, program: str, year: int, amount: int,
+                        by_shares: bool = False) -> None:
+    """Give a returned amount back to the levels the order drew it from (in proportion, when drawn by shares)."""
     reserved = {r[0]: r[1] for r in (await session.execute(
         select(OQ.c.level, OQ.c.reserved_fen).where(OQ.c.order_id == order_id).with_for_update()))}
-    for level, fen in give_back(amount, reserved).items():
+    for level, fen in give_back(amount, reserved, by_shares).items():
         await session.execute(text(
             "UPDATE order_quota SET reserved_fen = reserved_fen - :f WHERE order_id = :o AND level = :l"),
             {"f": fen, "o": order_id, "l": level})
@@ -112,7 +123,11 @@ async def orders(session: AsyncSession, batch_id: str | None, narrowed: dict[str
     q = q.where(*[INTAKE.c[k] == v for k, v in narrowed.items()])
     if batch_id:
         q = q.where(ORD.c.batch_id == batch_id)
-    return [dict(r) for r in (await session.execute(q)).mappings().all()]
+    out = [dict(r) for r in (await session.execute(q)).mappings().all()]
+    drawn: dict[str, dict[str, int]] = {}
+    for r in await session.execute(select(OQ).where(OQ.c.order_id.in_([o["order_id"] for o in out]))):
+        drawn.setdefault(r.order_id, {})[r.level] = r.reserved_fen
+    return [o | {"drawn_fen": drawn.get(o["order_id"], {})} for o in out]
 
 
 async def returned_not_reissued(session: AsyncSession, order_id: str) -> list[str]:

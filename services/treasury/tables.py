@@ -11,6 +11,7 @@ from sqlalchemy import (
     func,
     text,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 
 from shared.audit import add_audit_table
 from shared.db import counter, new_metadata
@@ -28,6 +29,7 @@ programs = Table(
     "programs", metadata,
     Column("code", String(40), primary_key=True),
     Column("department_code", String(40), nullable=False),
+    Column("funding_shares", JSONB, nullable=False, server_default="{}"),  # level -> percent (资金来源)
 )
 
 # 指标 per program, year and funding level (central / provincial / prefecture / county)

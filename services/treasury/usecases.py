@@ -9,12 +9,12 @@ from typing import Any, Literal, cast
 from pydantic import BaseModel, Field
 
 from services.treasury import store, tables
-from services.treasury.domain import REISSUABLE, BatchHead, OrderStatus, settled_status
+from services.treasury.domain import LEVELS, REISSUABLE, BatchHead, OrderStatus, settled_status, split
 from services.treasury.settings import Settings
 from shared.access import Viewer
 from shared.audit import record
 from shared.auth import Principal
-from shared.errors import Conflict
+from shared.errors import Conflict, Invalid
 from shared.events.envelope import Envelope
 from shared.events.oversight import MoneyRecovered, QuotaSet
 from shared.events.payloads import (
@@ -36,6 +36,12 @@ from shared.periods import period_year
 log = logging.getLogger(__name__)
 Ctx = HandlerContext[Settings]
 Settled = Literal["completed", "partly_returned", "returned"]
+
+
+class QuotaTotalIn(BaseModel):
+    program_code: Code
+    year: int = Field(ge=2000, le=2100)
+    total_fen: int = Field(ge=0, le=MAX_FEN, description="the program's quota for the year, all levels, in fen")
 
 
 class QuotaIn(BaseModel):
@@ -68,7 +74,7 @@ async def _order_batch(ctx: Ctx, c: ItemsCleared) -> None:
         amount = fen(bank_items)
         hold = "control totals of the batch do not match its items" if mismatch else None
         if hold is None and not await store.reserve_quota(ctx.session, order_id, c.program_code,
-                                                          period_year(c.period), amount):
+                                                          period_year(c.period), amount, ctx.settings.draw_by_shares):
             hold = f"quota (指标) of {c.program_code} {period_year(c.period)} cannot cover {fen_to_yuan(amount)} yuan"
         await store.add_order(ctx.session, {
             "order_id": order_id, "batch_id": c.batch_id, "program_code": c.program_code, "period": c.period,
@@ -103,7 +109,7 @@ async def on_payment_settled(ctx: Ctx, env: Envelope[PaymentSettled]) -> None:
         raise LookupError(f"settlement for unknown order {s.order_id}")
     if back:
         await store.release_quota(ctx.session, s.order_id, order["program_code"], period_year(order["period"]),
-                                  sum(back))
+                                  sum(back), ctx.settings.draw_by_shares)
     if order["settled_count"] != order["item_count"]:
         return
     status = settled_status(order["credited_count"], order["returned_count"])
@@ -124,12 +130,14 @@ async def on_money_recovered(ctx: Ctx, env: Envelope[MoneyRecovered]) -> None:
         raise LookupError(f"recovery {r.recovery_id} for item {r.item_id}, which no order credited")
     if await store.add_recovery(ctx.session, {"recovery_id": r.recovery_id, "seq": r.seq, "order_id": order_id,
                                               "item_id": r.item_id, "amount_fen": r.amount_fen, "means": r.means}):
-        await store.release_quota(ctx.session, order_id, r.program_code, period_year(r.period), r.amount_fen)
+        await store.release_quota(ctx.session, order_id, r.program_code, period_year(r.period), r.amount_fen,
+                                  ctx.settings.draw_by_shares)
 
 
 async def on_program_published(ctx: Ctx, env: Envelope[ProgramPublished]) -> None:
     """Which department a program belongs to: its quotas and orders are that department's to see."""
-    await store.keep_program(ctx.session, env.payload.program_code, env.payload.department_code)
+    p = env.payload
+    await store.keep_program(ctx.session, p.program_code, p.department_code, p.funding_shares)
 
 
 async def on_order_accepted(ctx: Ctx, env: Envelope[OrderAccepted]) -> None:
@@ -154,7 +162,7 @@ async def reissue(ctx: Ctx, who: Principal, order_id: str) -> dict[str, Any]:
     amount = fen(items)
     new_id = f"{order_id}-R"
     if not await store.reserve_quota(ctx.session, new_id, order["program_code"], period_year(order["period"]),
-                                     amount):
+                                     amount, ctx.settings.draw_by_shares):
         raise Conflict(f"the quota (指标) of {order['program_code']} cannot cover the re-issue")
     intake = await store.intake(ctx.session, order["batch_id"])
     head = BatchHead(order["batch_id"], order["program_code"], intake["department_code"], order["period"],
@@ -184,6 +192,19 @@ async def set_quota(ctx: Ctx, who: Principal, body: QuotaIn) -> dict[str, Any]:
     ctx.correlate(body.program_code)
     await ctx.emit(QuotaSet(**body.model_dump()))
     return row
+
+
+async def set_quota_by_shares(ctx: Ctx, who: Principal, body: QuotaTotalIn) -> dict[str, Any]:
+    """One total for a program and year, split into the levels' quotas by the program's funding shares."""
+    shares = await store.shares(ctx.session, body.program_code)
+    if not shares:
+        raise Invalid(f"no funding shares known for {body.program_code}; is it in the catalog?")
+    parts = split(body.total_fen, shares)
+    levels = [await set_quota(ctx, who, QuotaIn.model_validate({
+        "program_code": body.program_code, "year": body.year, "level": lv, "total_fen": parts.get(lv, 0)}))
+        for lv in LEVELS if lv in shares]
+    return {"program_code": body.program_code, "year": body.year, "total_fen": body.total_fen, "shares": shares,
+            "levels": levels}
 
 
 async def list_quotas(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:

@@ -104,6 +104,20 @@ class TownshipRegistered(Event):
     villages: tuple[str, ...]
 
 
+class BankRegistered(Event):
+    """An agency bank as the register holds it now: its code, name, other names and card BINs; files name
+    banks by any of them (开户银行)."""
+
+    event_type: ClassVar[str] = "banking.bank.registered"
+    topic: ClassVar[str] = topics.BANK_REGISTERED
+    key_field: ClassVar[str] = "bank_code"
+    bank_code: str
+    name: str
+    aliases: tuple[str, ...] = ()
+    bins: tuple[str, ...] = ()
+    retired: bool = False
+
+
 class EligibilityRechecked(_BatchChunk):
     """回头看: approved items of a batch checked again against today's reference data; what no longer holds."""
 

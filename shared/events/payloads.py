@@ -10,7 +10,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.events import topics
 from shared.events.envelope import Event
@@ -107,6 +107,11 @@ class ProgramPublished(Event):
     how_to_apply: str | None = None
     frequency: str | None = None
     publicity_days: int | None = None  # 公示期 of this program; None: the disclosure service's default
+    # money and rules per version (empty: as before - central first, every rule at its default)
+    funding_shares: dict[str, int] = Field(default_factory=dict)  # level -> percent, adding up to 100
+    rules: dict[str, str] = Field(default_factory=dict)  # rule code -> hard | flag | off
+    excludes: tuple[str, ...] = ()  # programs a person may not receive in the same period as this one
+    area_basis: str | None = None  # per-mu programs: the land register area a claim may not exceed (cropland|grassland)
 
     def in_force(self, on: dt.date) -> bool:
         return self.effective_from <= on and (self.retired_from is None or on < self.retired_from)
@@ -204,6 +209,9 @@ class InstructionIssued(_Chunk):
     lines: tuple[PayeeLine, ...]
     item_count: int
     amount_fen: int
+    # the purpose (摘要) a bank's statement shows: which program and period the money is for
+    program_code: str | None = None
+    period: str | None = None
 
     @model_validator(mode="after")
     def _check(self) -> InstructionIssued:

@@ -13,7 +13,8 @@ EVENTS: tuple[type[Event], ...] = (
     payloads.PaymentSettled, payloads.OrderAccepted, payloads.AlertRaised, payloads.CardsRegistered,
     payloads.BankFeedbackReported, oversight.ComplaintFiled, DeadLettered, oversight.CaseResolved,
     oversight.ObjectionFiled, oversight.ItemsWithdrawn, oversight.TownshipRegistered, oversight.EligibilityRechecked,
-    oversight.MoneyRecovered, oversight.PersonSuspended, oversight.QuotaSet, oversight.HistoryImported,
+    oversight.MoneyRecovered, oversight.BankRegistered, oversight.PersonSuspended, oversight.QuotaSet,
+    oversight.HistoryImported,
 )
 BY_TOPIC: dict[str, type[Event]] = {e.topic: e for e in EVENTS}
 

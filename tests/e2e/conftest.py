@@ -13,6 +13,7 @@ import pytest
 from deploy.demo.campaign import CampaignResult, run_campaign
 from deploy.demo.client import CountyClient
 from deploy.demo.payroll import PayrollResult, run_payroll
+from deploy.registers import load as load_registers
 from deploy.stack import ServiceProcesses
 
 PORT_OFFSET = 100  # beside a running `make run`
@@ -39,6 +40,12 @@ def stack(infra: tuple[dict[str, str], str]) -> Iterator[ServiceProcesses]:
 @pytest.fixture(scope="session")
 def client(stack: ServiceProcesses) -> CountyClient:
     return CountyClient(port_offset=PORT_OFFSET)
+
+
+@pytest.fixture(scope="session")
+def county_registers(client: CountyClient) -> dict[str, int]:
+    """Guide County's own registers, loaded beside the demo county as a real county's would be."""
+    return load_registers(client)
 
 
 @pytest.fixture(scope="session")

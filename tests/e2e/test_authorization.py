@@ -55,7 +55,7 @@ def _resources(c: CountyClient, payroll: PayrollResult) -> tuple[dict[str, str],
               "campaign_id": _campaign_drawn(c, head), "problem_id": _verified_problem(c, head),
               "department_code": head["department_code"], "township_code": town, "bank_code": bank,
               "recovery_id": "NO-SUCH-RECOVERY", "suspension_id": "SNOSUCH"}
-    scopes = {Role.TOWNSHIP: (town, "632523100" if town != "632523100" else "632523101"),
+    scopes = {Role.TOWNSHIP: (town, "992523100" if town != "992523100" else "992523101"),
               Role.DEPARTMENT: (head["department_code"], "JY" if head["department_code"] != "JY" else "MZ"),
               Role.BANK: (bank, "QHRCB" if bank != "QHRCB" else "ABC")}
     return values, scopes

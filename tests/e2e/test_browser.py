@@ -24,7 +24,7 @@ from tests.infra import log_dir
 
 CHROMIUM = os.environ.get("YKT_CHROMIUM", "/usr/bin/chromium")
 SHOTS = log_dir().parent / "screenshots"
-TOWN = "632523201"  # 新街回族乡
+TOWN = "992523201"  # 新街回族乡
 VILLAGE = "新街村"
 
 

@@ -28,7 +28,7 @@ def test_failures_carrying_full_numbers_leave_none_in_any_log(stack: ServiceProc
     marker = "LOGTEST" + letters * 2  # 71 characters: longer than any batch id column
     person = item(name="张三")
     chunk = item_chunks(BatchSubmitted, [person], 1000, batch_id=marker, program_code="P1", department_code="MZ",
-                        period="2026-11", township_code="632523100")[0]
+                        period="2026-11", township_code="992523100")[0]
     envelope = wrap(chunk, producer="test", correlation_id=marker)
     asyncio.run(produce(infra[0]["YKT_KAFKA_BOOTSTRAP"], BatchSubmitted.topic, [envelope.model_dump_json().encode()]))
     # and requests whose paths and bodies carry full numbers next to Chinese text

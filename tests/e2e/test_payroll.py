@@ -74,14 +74,14 @@ def test_township_sees_only_its_own_batches(payroll: PayrollResult, client: Coun
     own = client.call("GET", "declaration", f"/batches/{batch['batch_id']}", Role.TOWNSHIP,
                       {"township": batch["township_code"]})
     assert own["item_count"] == batch["accepted_rows"]
-    other = "632523202" if batch["township_code"] != "632523202" else "632523100"
+    other = "992523202" if batch["township_code"] != "992523202" else "992523100"
     client.call("GET", "declaration", f"/batches/{batch['batch_id']}", Role.TOWNSHIP, {"township": other},
                 ok=(404,))
 
 
 def test_public_complaint_form_and_health_and_asyncapi(stack: ServiceProcesses, client: CountyClient) -> None:
     got = client.call("POST", "complaint", "/public/complaints", json={
-        "category": "card_withheld", "content": "村干部代管我的社保卡", "township_code": "632523100"})
+        "category": "card_withheld", "content": "村干部代管我的社保卡", "township_code": "992523100"})
     assert got["complaint_id"].startswith("C")
     client.call("POST", "complaint", "/public/complaints", json={"category": "other", "content": "x"}, ok=(422,))
     for name in PORTS:

@@ -98,7 +98,7 @@ def test_the_catalog_page_shows_what_must_be_public(payroll: PayrollResult, clie
     for label in ("政策依据", "补贴对象", "补贴标准", "主管部门", "申请方式", "高龄补贴", "国发〔2015〕52号"):
         assert label in page, label
     rosters = _get(client, client.url("disclosure", "/rosters"))
-    assert TOWNSHIPS["632523100"][0] in rosters and "632523100" not in re.sub(r'value="\d+"', "", rosters)
+    assert TOWNSHIPS["992523100"][0] in rosters and "992523100" not in re.sub(r'value="\d+"', "", rosters)
 
 
 @pytest.mark.parametrize("path", ["/rosters/NO-SUCH", "/rosters/NO-SUCH/objection/T1"])

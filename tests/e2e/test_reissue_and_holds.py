@@ -20,7 +20,7 @@ from shared.masking import mask_id
 from tests.e2e.conftest import PEOPLE, STACK_FAILURE_RATE
 from tests.factories import person
 
-TOWN = "632523201"
+TOWN = "992523201"
 
 
 def wait_for(check: Callable[[], Any], what: str, timeout: float = 180) -> Any:

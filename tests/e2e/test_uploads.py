@@ -16,8 +16,8 @@ from shared.auth import Role
 from tests.e2e.test_reissue_and_holds import wait_for
 from tests.factories import person
 
-TOWN = {"township": "632523200", "sub": "clerk-hedong"}  # 河东乡
-REVIEWER = {"township": "632523200", "sub": "reviewer-hedong"}  # never the person who declared
+TOWN = {"township": "992523200", "sub": "clerk-hedong"}  # 河东乡
+REVIEWER = {"township": "992523200", "sub": "reviewer-hedong"}  # never the person who declared
 PROG = programs(dt.date.today().year)[4]  # 残疾人两项补贴 (残联)
 PERIOD = f"{dt.date.today():%Y-%m}"
 
@@ -40,7 +40,7 @@ def test_gbk_csv_row_errors_errors_file_correction_and_same_file_twice(payroll: 
     c = client
     (a_id, a_card), (b_id, b_card), (x_id, x_card) = person(), person(), person()
     bad_id = x_id[:17] + ("0" if x_id[17] != "0" else "1")
-    first = _csv([["甲某", a_id, a_card, "ABC", "河东乡", "王屯村", PROG.name, "1", ""],
+    first = _csv([["甲某", a_id, a_card, "ABC", "河东乡（演示）", "王屯村", PROG.name, "1", ""],
                   ["乙某", b_id, b_card, "ABC", "", "周屯村", "", "1", ""],
                   ["丙某", bad_id, x_card, "ABC", "", "尕让村", "", "1", ""]])
     got = _upload(c, "河东乡.csv", first)
@@ -62,13 +62,13 @@ def test_xlsx_template_upload_and_scope(payroll: PayrollResult, client: CountyCl
     sheet = book.active
     assert sheet is not None and [x.value for x in sheet[1]][:3] == ["姓名", "公民身份号码", "社保卡号"]
     pid, card = person()
-    sheet.append(["丁某", pid, card, "ABC", "河东乡", "麻巴村", "", 1, None])
+    sheet.append(["丁某", pid, card, "ABC", "992523200", "麻巴村", "", 1, None])
     out = io.BytesIO()
     book.save(out)
     assert _upload(c, "a.xlsx", out.getvalue())["accepted_rows"] == 1
     mz = {"department": "MZ", "sub": "mz-clerk"}
     refused = c.call("POST", "declaration", "/batches", Role.DEPARTMENT, mz, ok=(422,), json={
-        "program_code": PROG.code, "period": PERIOD, "township_code": "632523200", "items": []})
+        "program_code": PROG.code, "period": PERIOD, "township_code": "992523200", "items": []})
     assert "belongs to department CL" in str(refused)
     broken = _upload(c, "b.xlsx", b"PK\x03\x04 broken", ok=(422,))
     assert "not a readable XLSX" in str(broken)

@@ -6,12 +6,17 @@ from decimal import Decimal
 from services.bank_simulator.domain import answer, notice
 from services.banking.domain import CARD_NOT_ACTIVE, CARD_NOT_REGISTERED, NO_VALID_CONTRACT, NOT_OWN_CARD, route
 from services.declaration.domain import Context, GoodRow, RowError, check_row
-from services.declaration.uploads import UploadError, read_csv
+from services.declaration.uploads import read_upload
+from shared import registers
 from shared.events.payloads import PayeeLine
+from shared.files import UploadError
+from shared.registers import Lookup
 from tests.factories import item, person
 
+BANKS = Lookup((b.code, b.name, b.aliases) for b in registers.BANKS)
+BINS = {p: b.code for b in registers.BANKS for p in b.bins}
 CTX = Context("GDDLBH-2026", "耕地地力保护补贴", 10550, "632523200", frozenset({"河东乡"}),
-              frozenset({"王屯村", "周屯村"}))
+              frozenset({"王屯村", "周屯村"}), BANKS, BINS)
 
 
 def _row(**over: str) -> dict[str, str]:
@@ -39,7 +44,7 @@ def test_csv_with_official_headers_in_gbk() -> None:
     r = _row()
     text = "姓名,公民身份号码,社保卡号,开户银行,村,数量\n" + ",".join(r[k] for k in (
         "name", "id_number", "card_number", "bank_code", "village", "quantity")) + "\n"
-    rows = read_csv(text.encode("gbk"))
+    rows = read_upload("rows.csv", text.encode("gbk"))
     assert rows == [r]
 
 
@@ -59,7 +64,7 @@ def test_scope_formulas_and_huge_cells_are_row_errors() -> None:
 
 def test_csv_missing_column_is_refused_with_the_column_named() -> None:
     try:
-        read_csv("姓名,村\n张三,王屯村\n".encode())
+        read_upload("rows.csv", "姓名,村\n张三,王屯村\n".encode())
     except UploadError as exc:
         assert "公民身份号码" in str(exc)
     else:

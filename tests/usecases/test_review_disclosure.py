@@ -49,11 +49,22 @@ async def test_a_batch_waits_for_its_last_chunk_then_flags_a_person_declared_twi
     assert await review_svc.scalar("SELECT status FROM batches WHERE batch_id = :b", b=batch) == "township_review"
     found = await review_svc.run(decisions.batch_items, who(Role.FINANCE), batch, None, 100, 0)
     codes = {i["item_id"]: [f["code"] for f in i["findings"]] for i in found}
-    assert codes[twice.item_id] == ["DUPLICATE_IN_PERIOD"] and codes[first.item_id] == []
+    # a flag on both claims, each naming the other, so a person decides which one is right
+    assert codes[twice.item_id] == ["DUPLICATE_IN_PERIOD"] and codes[first.item_id] == ["DUPLICATE_IN_PERIOD"]
+    assert {i["status"] for i in found if i["item_id"] in (first.item_id, twice.item_id)} == {"flagged"}
     [said] = next(i["findings"] for i in found if i["item_id"] == twice.item_id)
-    assert said["reason"] == (  # where the first claim is, so people can decide which one is right
-        f"同一人同一项目同一期重复申报：2026-11期已在王屯村申报（批次 {batch}，条目 {first.item_id}）")
+    assert said["reason"] == (f"同一人同一项目同一期重复申报：2026-11期另有一条申报：{TOWN}王屯村，"
+                              f"批次 {batch} 条目 {first.item_id}，项目 {code}") and not said["hard"]
     assert await review_svc.published() == []  # nothing leaves review before people decide
+    reviewer = who(Role.TOWNSHIP, "reviewer-1", township=TOWN)
+    both = {first.item_id: (True, "核实"), twice.item_id: (True, "核实")}
+    with pytest.raises(Invalid, match=f"只能核准其中一条，请先退回 {first.item_id}"):
+        await review_svc.run(decisions.township_review, reviewer, batch, both)
+    # the reviewer keeps the second (the first was typed in the wrong village) and the claim moves to it
+    await review_svc.run(decisions.township_review, reviewer, batch,
+                         {first.item_id: (False, "村填错，以周屯村为准"), twice.item_id: (True, "核实为周屯村")})
+    assert await review_svc.scalar("SELECT item_id FROM claims WHERE id_number = :i", i=first.id_number) == \
+        twice.item_id
 
 
 async def test_two_people_decide_and_the_decided_batch_is_published_with_totals(review_svc: ServiceUnderTest) -> None:

@@ -102,16 +102,20 @@ def _line_row(x: PayeeLine, order_id: str, bank: str, instruction_id: str) -> di
             "instruction_id": instruction_id, "outcome": None, "reason_code": None}
 
 
-def _instruction(instruction_id: str, order_id: str, bank: str, lines: list[PayeeLine]) -> InstructionIssued:
+async def _instruction(ctx: Ctx, instruction_id: str, order_id: str, bank: str,
+                       lines: list[PayeeLine]) -> InstructionIssued:
+    order = await store.order(ctx.session, order_id)
     return InstructionIssued(instruction_id=instruction_id, order_id=order_id, bank_code=bank, chunk_index=0,
                              chunk_count=1, lines=tuple(lines), item_count=len(lines),
-                             amount_fen=sum(x.amount_fen for x in lines))
+                             amount_fen=sum(x.amount_fen for x in lines),
+                             program_code=order["program_code"] if order else None,
+                             period=order["period"] if order else None)
 
 
 async def instruct(ctx: Ctx, instruction_id: str, order_id: str, bank: str, lines: list[PayeeLine]) -> str:
     """Record a new instruction to a bank and send it."""
     await store.add_instruction(ctx.session, instruction_id, order_id, bank)
-    await ctx.emit(_instruction(instruction_id, order_id, bank, lines))
+    await ctx.emit(await _instruction(ctx, instruction_id, order_id, bank, lines))
     return instruction_id
 
 
@@ -176,7 +180,7 @@ async def _resend(ctx: Ctx, instruction_id: str, order_id: str, bank: str) -> No
     lines = [PayeeLine(item_id=r["item_id"], attempt=r["attempt"], name=r["name"], card_number=r["card_number"],
                        amount_fen=r["amount_fen"]) for r in await store.pending_payments(ctx.session, instruction_id)]
     await store.count_send(ctx.session, instruction_id)
-    await ctx.emit(_instruction(instruction_id, order_id, bank, lines))
+    await ctx.emit(await _instruction(ctx, instruction_id, order_id, bank, lines))
 
 
 async def release_held(ctx: Ctx, bank: str) -> int:

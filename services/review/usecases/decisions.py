@@ -57,14 +57,29 @@ async def township_review(ctx: Ctx, who: Viewer, batch_id: str,
             alerts.append(AlertRaised(
                 alert_id=f"override:{item_id}", kind="FLAG_OVERRIDDEN", subject=mask_id(r.body["id_number"]),
                 detail=f"{who.sub} approved {item_id} despite {[f['code'] for f in r.findings]}: {reason}"))
-    await store.decide_items(ctx.session, batch_id, who.sub, decisions)
     await store.release_claims(ctx.session, [i for i, (ok, _) in decisions.items() if not ok])
+    b = await store.batch(ctx.session, batch_id)
+    assert b is not None
+    for item_id, (approve, _) in decisions.items():
+        await _stands(ctx, b, known[item_id], approve)
+    await store.decide_items(ctx.session, batch_id, who.sub, decisions)
     await store.set_batch(ctx.session, batch_id, status=BatchStatus.DEPARTMENT_REVIEW, township_by=who.sub,
                           township_at=func.now())
     await ctx.emit(*alerts)
     await record(ctx.session, tables.audit, who, "review.township", batch_id,
                  detail={"decisions": len(decisions), "overrides": len(alerts)})
     return {"batch_id": batch_id, "status": BatchStatus.DEPARTMENT_REVIEW.value, "overrides": len(alerts)}
+
+
+async def _stands(ctx: Ctx, b: dict[str, Any], r: Any, approve: bool) -> None:
+    """Approving a claim flagged as a duplicate: it must be the one claim of the person left (the other one
+    rejected first, by its own reviewer), so one person is never paid twice for a program and period."""
+    if not approve or not any(f["code"] == "DUPLICATE_IN_PERIOD" for f in r.findings):
+        return
+    holder = await store.claim_holder(ctx.session, b["program_code"], b["period"], r.body["id_number"], r.item_id)
+    if holder != r.item_id:
+        raise Invalid(f"条目 {r.item_id} 与条目 {holder} 是同一人同一项目同一期的申报：只能核准其中一条，"
+                      f"请先退回 {holder}（或退回本条）")
 
 
 async def department_approval(ctx: Ctx, who: Viewer, batch_id: str, approve: bool,

@@ -35,8 +35,8 @@ class RecheckIn(BaseModel):
 
 async def recheck(ctx: Ctx, who: Viewer, body: RecheckIn) -> dict[str, Any]:
     """Check every approved item of the year again with today's reference data; report what fails."""
-    latest = await store.latest_imports(ctx.session)
     found_by: Counter[str] = Counter()
+    used: dict[str, dict[str, int]] = {}  # county -> the reference versions its batches were checked against
     checked = 0
     for b in await store.approved_batches(ctx.session, str(body.year)):
         items = await store.approved_items(ctx.session, b["batch_id"])
@@ -45,7 +45,8 @@ async def recheck(ctx: Ctx, who: Viewer, body: RecheckIn) -> dict[str, Any]:
         if program is None or not items:
             continue
         refs = await store.references(ctx.session, [i.id_number for i in items], [i.card_number for i in items],
-                                      latest)
+                                      used.setdefault(b["township_code"][:6], await store.latest_imports(
+                                          ctx.session, b["township_code"][:6])))
         found = []
         for i in items:
             wrong = [f for f in check_item(i, program, refs, start) if f.code in RECHECK_RULES]
@@ -59,7 +60,7 @@ async def recheck(ctx: Ctx, who: Viewer, body: RecheckIn) -> dict[str, Any]:
                 batch_id=b["batch_id"], program_code=b["program_code"], department_code=b["department_code"],
                 period=b["period"], township_code=b["township_code"], chunk_index=0, chunk_count=1,
                 checked_count=len(items), found=tuple(found)))
-    return {"year": body.year, "checked_items": checked, "found": dict(found_by), "reference_versions": latest}
+    return {"year": body.year, "checked_items": checked, "found": dict(found_by), "reference_versions": used}
 
 
 async def on_person_suspended(ctx: Ctx, env: Envelope[PersonSuspended]) -> None:
