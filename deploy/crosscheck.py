@@ -78,7 +78,8 @@ def build(rows_wanted: int, rng: random.Random, period_start: dt.date) -> dict[s
         town_rows = rows[p.township_code]
         town_rows.append([name, id_number, card, p.bank_code, TOWNSHIPS[p.township_code][0], p.village, "", "1",
                           amount])
-        if rule == "DUPLICATE_IN_PERIOD":  # the same person again, in another village: the second row is caught
+        if rule == "DUPLICATE_IN_PERIOD":  # the same person again, in another village: both rows are flagged
+            planted[f"{p.township_code}:{len(town_rows)}"] = rule
             town_rows.append([name, id_number, card, p.bank_code, "", TOWNSHIPS[p.township_code][1][0], "", "1", ""])
         if rule:
             planted[f"{p.township_code}:{len(town_rows)}"] = rule

@@ -17,7 +17,7 @@ DEMO_DIVISION = "99"
 DEMO_COUNTY = DEMO_DIVISION + REGION[2:]
 DEMO_REFS = {"county": DEMO_COUNTY}  # the demo's reference data is its own county's (review keeps it apart)
 TOWNSHIPS: dict[str, tuple[str, tuple[str, ...]]] = {
-    DEMO_DIVISION + code[2:]: (f"{name}（演示）", villages) for code, (name, villages) in registers.TOWNSHIPS.items()}
+    DEMO_DIVISION + code[2:]: (f"{name}(演示)", villages) for code, (name, villages) in registers.TOWNSHIPS.items()}
 # the banks are real agency banks (from the bank register); the demo's cards and payments are its own, and the
 # bank simulator's figures can be read per period, program and batch
 BANKS = {"QHRCB": ("青海农商银行", "621350"), "ABC": ("中国农业银行", "622848")}
@@ -47,15 +47,15 @@ class Program:
 
 def programs(year: int) -> list[Program]:
     return [
-        Program(f"DEMO-GDDLBH-{year}", "耕地地力保护补贴（演示）", "NMKJ", 10550, "mu", (2, 30),
+        Program(f"DEMO-GDDLBH-{year}", "耕地地力保护补贴(演示)", "NMKJ", 10550, "mu", (2, 30),
                 "财农〔2016〕26号", "拥有耕地承包权的种地农民", cap_quantity=500),
-        Program(f"DEMO-CYSTBH-{year}", "草原生态保护补助奖励（演示）", "NMKJ", 750, "mu", (100, 1500),
+        Program(f"DEMO-CYSTBH-{year}", "草原生态保护补助奖励(演示)", "NMKJ", 750, "mu", (100, 1500),
                 "财农〔2021〕82号", "承包草原的牧户", cap_quantity=5000),
-        Program(f"DEMO-CXDB-{year}", "城乡最低生活保障金（演示）", "MZ", 62000, "person", (1, 1),
+        Program(f"DEMO-CXDB-{year}", "城乡最低生活保障金(演示)", "MZ", 62000, "person", (1, 1),
                 "《社会救助暂行办法》", "城乡低保对象", means_tested=True),
-        Program(f"DEMO-GLBT-{year}", "高龄补贴（演示）", "MZ", 10000, "person", (1, 1),
+        Program(f"DEMO-GLBT-{year}", "高龄补贴(演示)", "MZ", 10000, "person", (1, 1),
                 "青政办〔2012〕号", "80周岁以上老年人", min_age=80),
-        Program(f"DEMO-CJLX-{year}", "残疾人两项补贴（演示）", "CL", 9000, "person", (1, 1),
+        Program(f"DEMO-CJLX-{year}", "残疾人两项补贴(演示)", "CL", 9000, "person", (1, 1),
                 "国发〔2015〕52号", "困难残疾人和重度残疾人"),
     ]
 

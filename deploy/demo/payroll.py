@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -155,13 +156,29 @@ def _advance(c: CountyClient, batch_id: str, town: dict[str, str], dept: dict[st
     if status == "township_review":
         flagged = c.call("GET", "review", f"/batches/{batch_id}/items", Role.TOWNSHIP, town,
                          params={"status": "flagged", "limit": 5000})
-        c.call("POST", "review", f"/batches/{batch_id}/township-review", Role.TOWNSHIP, town, json={
-            "decisions": [{"item_id": i["item_id"], "approve": False, "reason": "经入户核实不符合条件"}
-                          for i in flagged]})
+        _township_review(c, batch_id, town, flagged)
     elif status == "department_review":
         c.call("POST", "review", f"/batches/{batch_id}/department-approval", Role.DEPARTMENT, dept,
                json={"approve": True, "reason": "审核通过"})
     return status
+
+
+def _township_review(c: CountyClient, batch_id: str, town: dict[str, str], flagged: list[dict[str, Any]]) -> None:
+    """The township reviewer: of a person declared twice one claim is kept (the one that holds it; approving
+    the other is refused, so that one is returned); every other flag is returned as not eligible."""
+    keep = {i["item_id"] for i in flagged if {f["code"] for f in i["findings"]} == {"DUPLICATE_IN_PERIOD"}}
+    while True:
+        try:
+            c.call("POST", "review", f"/batches/{batch_id}/township-review", Role.TOWNSHIP, town, json={
+                "decisions": [{"item_id": i["item_id"], "approve": i["item_id"] in keep,
+                               "reason": "重复申报，核实后保留一条" if i["item_id"] in keep else "经入户核实不符合条件"}
+                              for i in flagged]})
+            return
+        except RuntimeError as exc:
+            other = re.search(r"条目 (\S+) 与条目", str(exc))
+            if other is None or other.group(1) not in keep:
+                raise
+            keep.discard(other.group(1))  # the other claim stands: this one is returned
 
 
 def seed(c: CountyClient, people: list[Resident], progs: list[Program], year: int,

@@ -16,6 +16,7 @@ from services.declaration.usecases import MAX_ERRORS_SHOWN, Accepted
 from shared.access import Viewer, allow
 from shared.auth import Principal, Role
 from shared.inputs import Code, DivisionCode, Name
+from shared.sheets import read_table
 from shared.web import RuntimeDep
 
 router = APIRouter(tags=["declaration"])
@@ -23,6 +24,8 @@ DECLARERS = allow(Role.TOWNSHIP, Role.DEPARTMENT)  # the use case: a township fo
 # full ID and card numbers: the declaring township or department, and the finance bureau and auditors
 READERS = allow(Role.TOWNSHIP, Role.DEPARTMENT, Role.FINANCE, Role.AUDITOR, scoped=(Role.TOWNSHIP, Role.DEPARTMENT))
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DIVISION_HEADERS = {"乡镇代码": "code", "乡镇（街道）代码": "code", "乡镇": "name", "乡镇（街道）": "name",
+                    "村": "village", "村（社区）": "village", "村(社区)": "village"}
 
 
 class RowIn(BaseModel):
@@ -132,11 +135,27 @@ async def put_township(body: TownshipIn, code: str = Path(pattern=r"^[0-9]{6,12}
     return await rt.run(usecases.put_township, who, code, body.name, body.villages)
 
 
+@router.post("/townships/upload", status_code=201)
+async def upload_townships(rt: RuntimeDep, file: UploadFile = File(...),
+                           who: Viewer = Depends(allow(Role.FINANCE))) -> dict[str, Any]:
+    """Import the division list (CSV or XLSX: 乡镇代码, 乡镇, 村 — one row per village): townships registered or
+    renamed, villages added, none dropped; bad rows listed by row and column."""
+    rows = await asyncio.to_thread(read_table, file.filename or "", await file.read(MAX_BYTES + 1), DIVISION_HEADERS,
+                                   ("code", "name"), 100_000)
+    return await rt.run(usecases.import_townships, who, rows)
+
+
 @router.delete("/townships/{code}/villages/{village}")
 async def remove_village(village: Name, code: str = Path(pattern=r"^[0-9]{6,12}$"), *, rt: RuntimeDep,
                          who: Viewer = Depends(allow(Role.FINANCE))) -> dict[str, Any]:
     """Take one village off a township (merged or renamed); its declarations are refused from now on."""
     return await rt.run(usecases.remove_village, who, code, village)
+
+
+@router.get("/banks")
+async def list_banks(rt: RuntimeDep) -> list[dict[str, Any]]:
+    """The agency banks 开户银行 is read against: code, name, other names, card BINs (banking's register)."""
+    return await rt.run(usecases.list_banks)
 
 
 @router.get("/townships")

@@ -107,6 +107,10 @@ async def bank_lookup(session: AsyncSession) -> tuple[Lookup, dict[str, str]]:
     return Lookup((r["code"], r["name"], r["aliases"]) for r in rows), bins
 
 
+async def banks(session: AsyncSession) -> list[dict[str, Any]]:
+    return [dict(r) for r in (await session.execute(select(tables.banks).order_by(tables.banks.c.code))).mappings()]
+
+
 async def keep_bank(session: AsyncSession, values: dict[str, Any]) -> None:
     stmt = pg_insert(tables.banks).values(values)
     await session.execute(stmt.on_conflict_do_update(index_elements=["code"], set_=values))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +27,7 @@ from shared.registers import Lookup
 
 Ctx = HandlerContext[Settings]
 MAX_ERRORS_SHOWN = 200
+DIVISION = re.compile(r"[0-9]{6,12}")
 
 
 class DeclarationRefused(Invalid):
@@ -74,14 +76,9 @@ async def on_items_reviewed(ctx: Ctx, env: Envelope[ItemsReviewed]) -> None:
 async def _context(ctx: Ctx, who: Principal, program_code: str, period: str,
                    township: str) -> tuple[Context, int, str]:
     """The program version in force for the period, and the township the batch is for (within scope)."""
-    program = await store.program(ctx.session, program_code)
-    if program is None:
-        raise DeclarationRefused(f"program {program_code!r} is not in the catalog (or not yet published)")
+    program = await _program(ctx, who, program_code)
     if who.role == Role.TOWNSHIP and township != who.township:
         raise DeclarationRefused("a township declares only for itself")
-    if who.role == Role.DEPARTMENT and program["department_code"] != who.department:
-        raise DeclarationRefused(f"program {program_code} belongs to department {program['department_code']}; "
-                                 "a department declares only for its own programs")
     first_day = period_start(period)
     if program["retired_from"] is not None and program["retired_from"] <= first_day:
         raise DeclarationRefused(f"program {program_code} was retired from {program['retired_from']}")
@@ -94,6 +91,17 @@ async def _context(ctx: Ctx, who: Principal, program_code: str, period: str,
     banks, bins = await store.bank_lookup(ctx.session)
     context = Context(program_code, program["name"], version["standard_fen"], township, towns, villages, banks, bins)
     return context, version["version"], program["department_code"]
+
+
+async def _program(ctx: Ctx, who: Principal, program_code: str) -> dict[str, Any]:
+    """A program of the catalog the declarer may declare for (a department: only its own)."""
+    program = await store.program(ctx.session, program_code)
+    if program is None:
+        raise DeclarationRefused(f"program {program_code!r} is not in the catalog (or not yet published)")
+    if who.role == Role.DEPARTMENT and program["department_code"] != who.department:
+        raise DeclarationRefused(f"program {program_code} belongs to department {program['department_code']}; "
+                                 "a department declares only for its own programs")
+    return program
 
 
 Rows = list[tuple[int, dict[str, Any]]]  # (row number in the file, the row's cells)
@@ -112,6 +120,8 @@ async def submit_batch(ctx: Ctx, who: Principal, program_code: str | None, perio
         if township and township != who.township:
             raise DeclarationRefused("a township declares only for itself")
         township = who.township
+    if program_code is not None:  # named by the request: it must be one the declarer may declare for
+        await _program(ctx, who, program_code)
     scope = [period, program_code, township, who.role.value, who.township, who.department]
     digest = hashlib.sha256(json.dumps([scope, rows], sort_keys=True, default=str).encode()).hexdigest()
     same = await store.same_upload(ctx.session, digest)
@@ -259,6 +269,27 @@ async def put_township(ctx: Ctx, who: Principal, code: str, name: str, villages:
     return await _registered(ctx, code, name, added=added)
 
 
+async def import_townships(ctx: Ctx, who: Principal, rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """A division list (乡镇代码, 乡镇, 村 per row) as the county keeps it: each township registered or renamed
+    with its villages added (none dropped); a bad row is listed with its row and column."""
+    towns: dict[str, tuple[str, set[str]]] = {}
+    errors = []
+    for n, raw in enumerate(rows, start=1):
+        code, name, village = (str(raw.get(k) or "").strip() for k in ("code", "name", "village"))
+        problems = [("乡镇代码", f"乡镇代码“{code}”应为6至12位数字")] if not DIVISION.fullmatch(code) else []
+        if not 1 <= len(name) <= 50 or (code in towns and towns[code][0] != name):
+            problems.append(("乡镇", f"乡镇名称“{name}”为空、过长或与同一代码的其他行不一致"))
+        if len(village) > 100:
+            problems.append(("村", "村名过长（最多100字）"))
+        errors += [{"row": n, "sheet_row": n + 1, "column": col, "message": msg} for col, msg in problems]
+        if not problems:
+            towns.setdefault(code, (name, set()))[1].update([village] if village else [])
+    done = [await put_township(ctx, who, code, name, sorted(villages)) for code, (name, villages) in sorted(
+        towns.items())]
+    return {"townships": len(done), "villages_added": sum(len(t["added"]) for t in done),
+            "rejected_rows": len({e["row"] for e in errors}), "errors": errors[:MAX_ERRORS_SHOWN]}
+
+
 async def remove_village(ctx: Ctx, who: Principal, code: str, village: str) -> dict[str, Any]:
     """Take a village off a township (merged, renamed): declarations for it are refused from now on."""
     towns, _ = await store.township(ctx.session, code)
@@ -288,3 +319,8 @@ async def on_bank_registered(ctx: Ctx, env: Envelope[BankRegistered]) -> None:
     b = env.payload
     await store.keep_bank(ctx.session, {"code": b.bank_code, "name": b.name, "aliases": list(b.aliases),
                                         "bins": list(b.bins), "retired": b.retired})
+
+
+async def list_banks(ctx: Ctx) -> list[dict[str, Any]]:
+    """The banks a file's 开户银行 is read against (banking's register as declaration last heard it)."""
+    return await store.banks(ctx.session)

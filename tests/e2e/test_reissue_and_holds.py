@@ -142,7 +142,14 @@ def test_payment_without_a_valid_contract_is_held_then_released(payroll: Payroll
         _held_then_released(c)
 
 
+def _bank_known(c: CountyClient, name: str) -> bool:
+    return any(b["name"] == name for b in c.call("GET", "declaration", "/banks"))
+
+
 def _held_then_released(c: CountyClient) -> None:
+    # a bank in the county's register (files may name it) whose contract is not signed yet
+    c.call("PUT", "banking", "/banks/XYB", Role.FINANCE, json={"name": "西宁银行", "aliases": ["西宁行"]})
+    wait_for(lambda: _bank_known(c, "西宁银行"), "declaration to learn the new bank")
     people = new_people(c, "XYB", 5)
     batch = declare(c, people, "XYB")
 

@@ -121,3 +121,62 @@ async def test_townships_keep_their_villages_and_are_found_by_name(declaration_s
     assert [t["code"] for t in found] == [town]
     told = [p for p in await declaration_svc.published() if p.topic == topics.TOWNSHIP_REGISTERED]
     assert told[-1].payload["villages"] == ["丙村", "甲村"]
+
+
+async def test_one_file_of_several_townships_and_programs_becomes_a_batch_each(
+        declaration_svc: ServiceUnderTest) -> None:
+    old, young = uid("P"), uid("P")
+    for code, name in ((old, "高龄补贴"), (young, "残疾人两项补贴")):
+        await declaration_svc.deliver(declaration.on_program_published, ProgramPublished(
+            program_code=code, version=1, name=name + code, department_code="MZ", standard_fen=10000, unit="person",
+            effective_from=dt.date(2026, 1, 1)))
+    n = int(uid("")[-4:], 16) % 10_000  # townships of this test's own (10-digit codes no other test uses)
+    towns = {f"632523{n:04d}": "东乡", f"632524{n:04d}": "西乡"}
+    for code, name in towns.items():
+        await declaration_svc.run(declaration.put_township, FINANCE, code, name + code[-2:], ["甲村"])
+    (east, east_name), (west, west_name) = [(c, n + c[-2:]) for c, n in towns.items()]
+    rows = [_row(village="甲村", township=east_name, program="高龄补贴" + old, bank_code="农行"),
+            _row(village="甲村", township=west, program=old, bank_code="中国农业银行"),
+            _row(village="甲村", township=west_name, program=young, bank_code=""),  # the card's BIN says
+            _row(village="甲村", township="无此乡", program=old),
+            _row(village="甲村", township=east_name, program="无此项目"),
+            _row(village="甲村", program=old)]
+    clerk = who(Role.DEPARTMENT, "mz-1", department="MZ")
+    got = await declaration_svc.run(declaration.submit_batch, clerk, None, "2026-11", rows)
+    assert {(b["township_code"], b["program_code"], b["accepted_rows"]) for b in got.batches} == {
+        (east, old, 1), (west, old, 1), (west, young, 1)} and got.batch_id is None
+    assert [(e.row, e.field) for e in got.errors] == [(4, "township"), (5, "program"), (6, "township")]
+    assert "不在名录中" in got.errors[0].message and "每行都要填写" in got.errors[2].message
+    published = await declaration_svc.published()
+    assert {i["bank_code"] for p in published if p.topic == topics.BATCH_SUBMITTED
+            for i in p.payload["items"]} == {"ABC"}  # names and BINs read
+    # a township's file: its own rows only
+    town_clerk = who(Role.TOWNSHIP, "east-1", township=east)
+    mine = await declaration_svc.run(declaration.submit_batch, town_clerk, None, "2026-11", rows[:2])
+    assert mine.item_count == 1 and [(e.row, e.field) for e in mine.errors] == [(2, "township")]
+
+
+async def test_departments_are_a_register_and_a_program_needs_no_code(catalog_svc: ServiceUnderTest) -> None:
+    found = await catalog_svc.run(catalog.list_departments, "残疾人联合会")
+    assert [d["code"] for d in found] == ["CL"]
+    code = f"D{uid('')[-6:]}"
+    await catalog_svc.run(catalog.put_department, FINANCE, code, catalog.DepartmentIn(name=f"县林草局{code}"))
+    new_name = f"林业和草原局{code}"
+    renamed = await catalog_svc.run(catalog.put_department, FINANCE, code, catalog.DepartmentIn(name=new_name))
+    assert renamed["aliases"] == [f"县林草局{code}"]  # the old name still finds it
+    with pytest.raises(Invalid, match="already belong to department MZ"):
+        await catalog_svc.run(catalog.put_department, FINANCE, code, catalog.DepartmentIn(name="民政局"))
+    got = await catalog_svc.run(catalog.create_program, FINANCE, catalog.ProgramIn.model_validate({
+        "name": "公益林补偿", "department_code": f"县林草局{code}", "standard_fen": 1000, "unit": "mu",
+        "effective_from": "2026-01-01", "funding_shares": {"central": 80, "county": 20},
+        "rules": {"HOUSEHOLD_MOVED": "hard"}}))
+    assert got["code"].startswith("P2026-") and got["department_code"] == code
+    [told] = await catalog_svc.published()
+    assert told.payload["funding_shares"] == {"central": 80, "county": 20}
+    assert told.payload["rules"] == {"HOUSEHOLD_MOVED": "hard"} and told.payload["department_name"] == new_name
+    await catalog_svc.run(catalog.retire_department, FINANCE, code, catalog.RetireIn(
+        retired_from=dt.date(2020, 1, 1), reason="机构改革合并"))
+    with pytest.raises(Invalid, match="主管部门"):
+        await catalog_svc.run(catalog.create_program, FINANCE, _program(uid("P"), department_code=code))
+    with pytest.raises(Invalid, match="unknown rule"):
+        await catalog_svc.run(catalog.create_program, FINANCE, _program(uid("P"), rules={"NO_SUCH": "hard"}))
