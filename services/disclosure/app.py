@@ -4,6 +4,7 @@ from services.disclosure import api, pages, tables
 from services.disclosure.settings import Settings
 from services.disclosure.usecases import objections, public, windows
 from shared.events.oversight import (
+    BankRegistered,
     CaseResolved,
     ComplaintFiled,
     ItemsWithdrawn,
@@ -23,6 +24,7 @@ SPEC = ServiceSpec(
         Subscription(PaymentSettled, windows.on_payment_settled),
         Subscription(ProgramPublished, public.on_program_published),
         Subscription(TownshipRegistered, public.on_township_registered),
+        Subscription(BankRegistered, public.on_bank_registered),
         Subscription(ComplaintFiled, objections.on_complaint_filed),
         Subscription(CaseResolved, objections.on_case_resolved),
         Subscription(PersonSuspended, objections.on_person_suspended),

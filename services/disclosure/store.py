@@ -174,6 +174,15 @@ async def keep_program(session: AsyncSession, values: dict[str, Any]) -> None:
         where=PROGRAMS.c.version <= stmt.excluded.version))
 
 
+async def keep_bank(session: AsyncSession, code: str, name: str) -> None:
+    stmt = upsert(tables.banks).values(bank_code=code, name=name)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["bank_code"], set_={"name": name}))
+
+
+async def bank_names(session: AsyncSession) -> dict[str, str]:
+    return {r.bank_code: r.name for r in await session.execute(select(tables.banks))}
+
+
 async def keep_township(session: AsyncSession, code: str, name: str, villages: Sequence[str]) -> None:
     stmt = upsert(TOWNSHIPS).values(township_code=code, name=name, villages=list(villages))
     await session.execute(stmt.on_conflict_do_update(index_elements=["township_code"],

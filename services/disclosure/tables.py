@@ -99,6 +99,13 @@ programs = Table(
     Column("retired_from", Date, nullable=True),
 )
 
+# agency banks' names (banking's register): a person's own payments name the bank, not its code
+banks = Table(
+    "banks", metadata,
+    Column("bank_code", String(20), primary_key=True),
+    Column("name", String(100), nullable=False),
+)
+
 townships = Table(
     "townships", metadata,
     Column("township_code", String(12), primary_key=True),

@@ -14,7 +14,7 @@ from services.disclosure.settings import Settings
 from services.disclosure.usecases.windows import cleared
 from shared.errors import NotFound
 from shared.events.envelope import Envelope
-from shared.events.oversight import TownshipRegistered
+from shared.events.oversight import BankRegistered, TownshipRegistered
 from shared.events.payloads import ProgramPublished
 from shared.masking import mask_card, mask_id, mask_name
 from shared.messaging.context import HandlerContext
@@ -58,16 +58,23 @@ async def on_township_registered(ctx: Ctx, env: Envelope[TownshipRegistered]) ->
     await store.keep_township(ctx.session, env.payload.township_code, env.payload.name, env.payload.villages)
 
 
-class Names:
-    """Program and township names by code (a code is shown only when no name is known)."""
+async def on_bank_registered(ctx: Ctx, env: Envelope[BankRegistered]) -> None:
+    await store.keep_bank(ctx.session, env.payload.bank_code, env.payload.name)
 
-    def __init__(self, programs: list[dict[str, Any]], townships: dict[str, str]) -> None:
+
+class Names:
+    """Program, township and bank names by code (a code is shown only when no name is known)."""
+
+    def __init__(self, programs: list[dict[str, Any]], townships: dict[str, str],
+                 banks: dict[str, str] | None = None) -> None:
         self.programs = {p["program_code"]: p for p in programs}
         self.townships = townships
+        self.banks = banks or {}
 
     @classmethod
-    async def load(cls, ctx: Ctx) -> Names:
-        return cls(await store.programs(ctx.session), await store.townships(ctx.session))
+    async def load(cls, ctx: Ctx, banks: bool = False) -> Names:
+        return cls(await store.programs(ctx.session), await store.townships(ctx.session),
+                   await store.bank_names(ctx.session) if banks else None)
 
     def program(self, code: str) -> str:
         return str(self.programs[code]["name"]) if code in self.programs else code
@@ -159,14 +166,15 @@ def _own_line(r: Any, names: Names) -> dict[str, str]:
         outcome = line_label(r["status"], r["window_status"])
     return {"补贴项目": names.program(r["program_code"]), "期间": r["period"],
             "乡镇": names.township(r["township_code"]),
-            "村": r["village"], "金额(元)": fen_to_yuan(r["amount_fen"]), "状态": outcome, "代发银行": r["bank_code"],
+            "村": r["village"], "金额(元)": fen_to_yuan(r["amount_fen"]), "状态": outcome,
+            "代发银行": names.banks.get(r["bank_code"], r["bank_code"]),
             "社保卡号": mask_card(r["card_number"]), "日期": local(r["settled_at"], "%Y-%m-%d")}
 
 
 async def person_query(ctx: Ctx, id_number: str, name: str) -> list[dict[str, str]]:
     """A person's own payments (ID number and name must both match; no answer says whether either exists)."""
     rows = await store.person_lines(ctx.session, id_number.upper(), name.strip())
-    names = await Names.load(ctx)
+    names = await Names.load(ctx, banks=True)
     return [_own_line(r, names) for r in rows]
 
 
