@@ -164,9 +164,15 @@ def _advance(c: CountyClient, batch_id: str, town: dict[str, str], dept: dict[st
 
 
 def _township_review(c: CountyClient, batch_id: str, town: dict[str, str], flagged: list[dict[str, Any]]) -> None:
-    """The township reviewer: of a person declared twice one claim is kept (the one that holds it; approving
-    the other is refused, so that one is returned); every other flag is returned as not eligible."""
-    keep = {i["item_id"] for i in flagged if {f["code"] for f in i["findings"]} == {"DUPLICATE_IN_PERIOD"}}
+    """The township reviewer: of a person declared twice one claim is kept (the one that holds it; should the
+    other be asked for, approving it is refused and it is returned instead); every other flag is returned as
+    not eligible."""
+    twice: dict[str, list[str]] = {}
+    for i in flagged:
+        if {f["code"] for f in i["findings"]} == {"DUPLICATE_IN_PERIOD"}:
+            twice.setdefault(i["body"]["id_number"], []).append(i["item_id"])
+    # within one batch the earlier row claimed first (a batch's chunks are checked in order): keep that one
+    keep = {min(ids) for ids in twice.values()}
     while True:
         try:
             c.call("POST", "review", f"/batches/{batch_id}/township-review", Role.TOWNSHIP, town, json={
