@@ -102,7 +102,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     settings = spec.settings()
     setup_logging(spec.name, settings.log_level, settings.log_json)
     db = Database(settings.database_url)
-    relay = OutboxRelay(db, spec.outbox, settings.kafka_bootstrap, spec.name, repeat=settings.outbox_repeat)
+    relay = OutboxRelay(db, spec.outbox, settings.kafka_bootstrap, spec.name, repeat=settings.outbox_repeat,
+                        compression=settings.kafka_compression)
     runtime = Runtime(spec.name, settings, db, spec.outbox, relay.wake.set)
     consumers = ConsumerRuntime(runtime, spec.inbox)
     # this broker only consumes (and documents what the relay publishes): the relay's producer publishes

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +30,9 @@ class CommonSettings(BaseSettings):
     public_urls: dict[str, str] = Field(default_factory=dict)
     # fault injection for tests: publish every event this many times (consumers must not care)
     outbox_repeat: int = 1
+    # how the relay compresses what it publishes: none on one machine (loopback: compressing costs CPU and
+    # saves nothing), gzip/lz4/zstd across a real network (YKT_KAFKA_COMPRESSION)
+    kafka_compression: Literal["none", "gzip"] = "none"
 
     @model_validator(mode="after")
     def _refuse_default_secret(self) -> CommonSettings:

@@ -37,12 +37,13 @@ class OutboxRelay:
     """One per process; an advisory lock lets only one instance of a service publish at a time."""
 
     def __init__(self, db: Database, outbox: Table, bootstrap: str, service: str, batch: int = 500,
-                 repeat: int = 1) -> None:
+                 repeat: int = 1, compression: str = "none") -> None:
         self.db = db
         self.outbox = outbox
         self.bootstrap = bootstrap
         self.batch = batch
         self.repeat = repeat
+        self.compression = None if compression == "none" else compression
         self.lock_key = zlib.crc32(f"outbox:{service}".encode())
         self.wake = asyncio.Event()
         self.producer: AIOKafkaProducer | None = None
@@ -52,7 +53,7 @@ class OutboxRelay:
     async def start(self) -> None:
         self.producer = AIOKafkaProducer(
             bootstrap_servers=self.bootstrap, acks="all", enable_idempotence=True,
-            max_request_size=8 * 1024 * 1024, linger_ms=5, compression_type="gzip",
+            max_request_size=8 * 1024 * 1024, linger_ms=5, compression_type=self.compression,
         )
         await self.producer.start()
         self._task = asyncio.create_task(self._run(), name="outbox-relay")
