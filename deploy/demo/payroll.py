@@ -14,6 +14,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import httpx
@@ -21,6 +22,7 @@ import httpx
 from deploy.demo.client import CountyClient
 from deploy.demo.county import BANKS, DEMO_REFS, TOWNSHIPS, Program, Resident, programs, residents
 from deploy.demo.publicity import Objections, object_and_decide
+from services.treasury.domain import split
 from shared.auth import Role
 from shared.ids import age_on, id_check_char
 
@@ -194,21 +196,22 @@ def seed(c: CountyClient, people: list[Resident], progs: list[Program], year: in
         c.call("PUT", "declaration", f"/townships/{code}", Role.FINANCE, json={"name": town, "villages": villages})
     for p in progs:
         c.call("POST", "catalog", "/programs", Role.FINANCE, ok=(201, 409), json=p.as_json(year))
-        for level, share in (("central", 60), ("provincial", 20), ("prefecture", 10), ("county", 10)):
-            c.call("PUT", "treasury", "/quotas", Role.FINANCE, json={
-                "program_code": p.code, "year": year, "level": level, "total_fen": 500_000_000 * share})
     for code, (name, _) in BANKS.items():
         c.call("PUT", "banking", "/contracts", Role.FINANCE, json={
             "bank_code": code, "bank_name": name, "valid_from": f"{year}-01-01", "valid_to": f"{year + 2}-12-31"})
     unregistered = {p.card_number for p in people if rng.random() < 0.003}
     frozen = {p.card_number for p in people if rng.random() < 0.002}
-    c.call("POST", "banking", "/cards", Role.FINANCE, json=[
-        {"card_number": p.card_number, "id_number": p.id_number, "name": p.name, "bank_code": p.bank_code}
-        for p in people if p.card_number not in unregistered])
+    cards = [{"card_number": p.card_number, "id_number": p.id_number, "name": p.name, "bank_code": p.bank_code}
+             for p in people if p.card_number not in unregistered]
+    for part in range(0, len(cards), CARDS_PER_CALL):
+        c.call("POST", "banking", "/cards", Role.FINANCE, json=cards[part:part + CARDS_PER_CALL])
     for bank in BANKS:  # each bank opens its own accounts
-        c.call("POST", "bank_simulator", "/admin/accounts", Role.BANK, {"bank": bank}, json=[
-            {"card_number": p.card_number, "bank_code": p.bank_code, "name": p.name,
-             "status": "frozen" if p.card_number in frozen else "active"} for p in people if p.bank_code == bank])
+        accounts = [{"card_number": p.card_number, "bank_code": p.bank_code, "name": p.name,
+                     "status": "frozen" if p.card_number in frozen else "active"}
+                    for p in people if p.bank_code == bank]
+        for part in range(0, len(accounts), CARDS_PER_CALL):
+            c.call("POST", "bank_simulator", "/admin/accounts", Role.BANK, {"bank": bank},
+                   json=accounts[part:part + CARDS_PER_CALL])
     return {"card_not_registered": len(unregistered), "account_frozen": len(frozen)}
 
 
@@ -240,17 +243,29 @@ def wait_paid(c: CountyClient, batches: list[dict[str, Any]], timeout: float,
     so one may be behind another for a while; the checks are read only once all are quiet."""
     wanted = {b["batch_id"] for b in batches}
     total = sum(b["accepted_rows"] for b in batches)
-    deadline = time.monotonic() + timeout
-    catch_up = time.monotonic() + 120
+    began = time.monotonic()
+    deadline = began + timeout  # moved on whenever anything moves: a large payroll is slow, not stuck
+    catch_up = began + 120
+    seen: tuple[int, ...] = ()
+    first: tuple[float, int] | None = None
     while True:
+        asked = time.monotonic()
         windows = {w["batch_id"]: w for w in c.call("GET", "disclosure", "/public/rosters")}
         done = [b for b in wanted if windows.get(b, {}).get("状态") == "已发放"]
         ledger = c.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"})["rows"]
         stage = {s: sum(r[s]["items"] for r in ledger) for s in ("declared", "approved", "withdrawn", "cleared",
                                                                  "ordered", "credited", "failed")}
+        took = time.monotonic() - asked
+        settled = stage["credited"] + stage["failed"]
+        first = first or (asked, settled)  # the rate counts from the first look, not from the start
+        rate = (settled - first[1]) / max(asked - first[0], 1e-9)
+        eta = f" · {rate:,.0f} paid/s, about {(total - settled) / rate:,.0f}s to go" if rate > 0 else ""
         progress(f"items {total}: declared {stage['declared']} · approved {stage['approved']} · "
                  f"cleared {stage['cleared']} · ordered {stage['ordered']} · credited {stage['credited']} · "
-                 f"failed {stage['failed']} · rosters published {len(done)}/{len(wanted)}")
+                 f"failed {stage['failed']} · rosters published {len(done)}/{len(wanted)}{eta}")
+        now = (*stage.values(), len(done))
+        if now != seen:
+            seen, deadline = now, time.monotonic() + timeout
         if len(done) < len(wanted):
             catch_up = time.monotonic() + 120
         else:
@@ -262,8 +277,8 @@ def wait_paid(c: CountyClient, batches: list[dict[str, Any]], timeout: float,
             if (treasury_settled and supervision_settled) or time.monotonic() > catch_up:
                 return  # past catch_up the checks report whoever is still behind
         if time.monotonic() > deadline:
-            raise TimeoutError(f"payroll not finished after {timeout}s: {len(done)}/{len(wanted)} rosters")
-        time.sleep(0.5)
+            raise TimeoutError(f"payroll stuck: nothing moved for {timeout}s, {len(done)}/{len(wanted)} rosters")
+        time.sleep(max(0.5, 9 * took))  # the progress view costs its services at most a tenth of the time
 
 
 def verify(c: CountyClient, batches: list[dict[str, Any]], ledger: dict[str, Any]) -> list[Check]:
@@ -318,7 +333,27 @@ def prepare(c: CountyClient, people: list[Resident], progs: list[Program], today
     marked = pick_planted(people, rng)
     seed_references(c, people, marked, today.replace(day=1))
     rows, planted_rows = plan(people, progs, rng, marked, today.replace(day=1))
+    size_quotas(c, rows, progs, today.year)
     return rows, planted | planted_rows, marked
+
+
+CARDS_PER_CALL = 100_000  # the card registry takes at most 200,000 a request
+QUOTA_MARGIN_FEN = 100_000_000  # a million yuan above the month's payroll: corrections, re-issues, tests
+
+
+def size_quotas(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], progs: list[Program],
+                year: int) -> None:
+    """Each program's quota for the year sized to what is declared (a quarter more, and a margin), split
+    into the funding levels by the program's shares as treasury draws them."""
+    for p in progs:
+        need = sum(Decimal(str(r["quantity"])) * p.standard_fen for (_, code), part in rows.items()
+                   if code == p.code for r in part)
+        total = int(need * Decimal("1.25")) + QUOTA_MARGIN_FEN
+        shares = p.as_json(year)["funding_shares"]
+        assert isinstance(shares, dict)
+        for level, fen in split(total, shares).items():
+            c.call("PUT", "treasury", "/quotas", Role.FINANCE, json={
+                "program_code": p.code, "year": year, "level": level, "total_fen": fen})
 
 
 def declare(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], period: str, progs: list[Program],
