@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test lint types unit integration e2e bench faults crosscheck up down clean
+.PHONY: install run test lint types unit integration e2e bench loadtest faults crosscheck up down clean
 
 $(STAMP): pyproject.toml
 	@command -v java >/dev/null || { echo "Java 17+ is needed for Kafka (apt-get install openjdk-17-jre-headless)"; exit 1; }
@@ -46,6 +46,9 @@ e2e: install
 
 bench: install  ## a county-sized payroll end to end (YKT_BENCH_PEOPLE, default 100000), timed
 	$(PY) -m deploy.run --no-serve --no-campaign --publicity-seconds 0 --people $${YKT_BENCH_PEOPLE:-100000}
+
+loadtest: install  ## the public pages (roster, village query, personal query) at YKT_LOAD_RATE req/s each: p50/p99/errors
+	$(PY) -m deploy.loadtest --rate $${YKT_LOAD_RATE:-100} --seconds $${YKT_LOAD_SECONDS:-10}
 
 faults: install  ## 100,000 people while money-path services are SIGKILLed 60 times and Kafka restarts once
 	$(PY) -m deploy.faults --people $${YKT_FAULT_PEOPLE:-100000} --kills $${YKT_FAULT_KILLS:-60}
