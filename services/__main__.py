@@ -15,7 +15,7 @@ def main() -> None:
     settings = importlib.import_module(f"services.{name}.settings").Settings()
     # log_config=None: uvicorn adds no handlers of its own; its records go through the project's scrubber
     uvicorn.run(f"services.{name}.app:app", host=settings.http_host, port=settings.http_port, factory=True,
-                log_level="warning", lifespan="on", log_config=None)
+                log_level="warning", lifespan="on", log_config=None, workers=settings.http_workers)
 
 
 main()

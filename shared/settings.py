@@ -50,6 +50,9 @@ class ServiceSettings(CommonSettings):
     database_url: str = Field(default="", description="YKT_<SERVICE>_DATABASE_URL")
     http_port: int = Field(default=0, description="0: the port in shared.registry")
     http_host: str = "127.0.0.1"  # 0.0.0.0 only inside a container
+    # processes serving this service (each a full instance: its consumers join the same groups, migrations
+    # and the relay take a lock); more than one for the public pages under a crowd
+    http_workers: int = Field(default=1, ge=1, le=32)
 
     def __init__(self, **values: Any) -> None:
         prefix = f"YKT_{self.service.upper()}_"
