@@ -106,3 +106,16 @@ def test_a_person_gets_a_page_not_json_for_what_does_not_exist(client: CountyCli
                                                                payroll: PayrollResult) -> None:
     resp = client.http.get(client.url("disclosure", path))
     assert resp.status_code == 404 and "text/html" in resp.headers["content-type"] and "未能完成" in resp.text
+
+
+def test_a_paid_roster_page_is_rendered_once_and_revalidated_with_its_etag(payroll: PayrollResult,
+                                                                           client: CountyClient) -> None:
+    url = client.url("disclosure", f"/rosters/{payroll.batches[0]['batch_id']}")
+    first = client.http.get(url)
+    etag = first.headers["etag"]
+    assert first.status_code == 200 and first.headers["cache-control"] == "no-cache" and "已发放" in first.text
+    again = client.http.get(url)
+    assert again.text == first.text and again.headers["etag"] == etag
+    assert client.http.get(url, headers={"if-none-match": etag}).status_code == 304
+    other_page = client.http.get(url, params={"page": 2}, headers={"if-none-match": etag})
+    assert other_page.status_code == 200 and other_page.headers["etag"] != etag

@@ -5,11 +5,19 @@ number or card number, or says whether a person exists."""
 from __future__ import annotations
 
 import datetime as dt
+import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.disclosure import store
-from services.disclosure.domain import PUBLIC_WINDOWS, RETURN_REASONS, WINDOW_LABELS, LineStatus, line_label
+from services.disclosure.domain import (
+    PUBLIC_WINDOWS,
+    RETURN_REASONS,
+    WINDOW_LABELS,
+    LineStatus,
+    WindowStatus,
+    line_label,
+)
 from services.disclosure.settings import Settings
 from services.disclosure.usecases.windows import cleared
 from shared.errors import NotFound
@@ -46,6 +54,7 @@ def local(ts: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
 
 async def on_program_published(ctx: Ctx, env: Envelope[ProgramPublished]) -> None:
     p = env.payload
+    _NAMES.pop(ctx.settings.database_url, None)  # this process reads the names again (others within seconds)
     await store.keep_program(ctx.session, {
         "program_code": p.program_code, "version": p.version, "name": p.name, "department_code": p.department_code,
         "department_name": p.department_name, "standard_fen": p.standard_fen, "unit": p.unit,
@@ -55,11 +64,17 @@ async def on_program_published(ctx: Ctx, env: Envelope[ProgramPublished]) -> Non
 
 
 async def on_township_registered(ctx: Ctx, env: Envelope[TownshipRegistered]) -> None:
+    _NAMES.pop(ctx.settings.database_url, None)
     await store.keep_township(ctx.session, env.payload.township_code, env.payload.name, env.payload.villages)
 
 
 async def on_bank_registered(ctx: Ctx, env: Envelope[BankRegistered]) -> None:
+    _NAMES.pop(ctx.settings.database_url, None)
     await store.keep_bank(ctx.session, env.payload.bank_code, env.payload.name)
+
+
+NAMES_SECONDS = 2.0
+_NAMES: dict[str, dict[str, Any]] = {}  # per database: this process's copy of the name tables, and when read
 
 
 class Names:
@@ -73,8 +88,17 @@ class Names:
 
     @classmethod
     async def load(cls, ctx: Ctx, banks: bool = False) -> Names:
-        return cls(await store.programs(ctx.session), await store.townships(ctx.session),
-                   await store.bank_names(ctx.session) if banks else None)
+        """The names as they stand, read at most every few seconds per process (every public request needs
+        them; they change when the catalog or a register does)."""
+        now = time.monotonic()
+        got = _NAMES.get(ctx.settings.database_url)
+        if got is None or got["at"] + NAMES_SECONDS < now or (banks and "banks" not in got):
+            got = {"at": now, "programs": await store.programs(ctx.session),
+                   "townships": await store.townships(ctx.session)}
+            if banks:
+                got["banks"] = await store.bank_names(ctx.session)
+            _NAMES[ctx.settings.database_url] = got  # whole, after the reads: no request sees half of it
+        return cls(got["programs"], got["townships"], got.get("banks") if banks else None)
 
     def program(self, code: str) -> str:
         return str(self.programs[code]["name"]) if code in self.programs else code
@@ -134,6 +158,15 @@ async def roster(ctx: Ctx, batch_id: str, limit: int, offset: int,
     head["行数"] = await store.count_lines(ctx.session, batch_id, village)
     head["村列表"] = await store.villages(ctx.session, batch_id)
     return head, [public_line(r, w["status"]) for r in lines]
+
+
+async def roster_version(ctx: Ctx, batch_id: str) -> str | None:
+    """What a paid roster's page depends on (its window as it stands), or None while it can still change
+    without its window changing (open or closed: holds, objections, results arriving)."""
+    w = await _public_window(ctx, batch_id)
+    if w["status"] != WindowStatus.PUBLISHED:
+        return None
+    return repr(sorted(w.items()))
 
 
 async def entry(ctx: Ctx, batch_id: str, item_id: str) -> tuple[dict[str, Any], dict[str, str] | None]:
