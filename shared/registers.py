@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 COUNTY = ("632523", "贵德县")
 
@@ -82,12 +83,24 @@ class Lookup:
     def code(self, text: str) -> str | None:
         return self._codes.get(key(text))
 
+    def taken(self, names: Iterable[str], what: str) -> str | None:
+        """Why ``names`` cannot be given to another entry (one of them already finds this register's), or None."""
+        clash = [n for n in names if self.code(n) is not None]
+        return f"name(s) {clash} already belong to {what} {self.code(clash[0])}" if clash else None
+
     def problem(self, text: str, what: str) -> str:
         """Why ``text`` finds no entry, in Chinese, with examples of what would."""
         if key(text) in self._ambiguous:
             return f"{what}“{text}”对应多个：{'、'.join(self._ambiguous[key(text)])}，请填写代码"
         examples = "、".join(f"{n}（{c}）" for c, n in list(self.names.items())[:3])
         return f"{what}“{text}”不在名录中；可填写名称、简称或代码，如 {examples}"
+
+
+def matching(entries: list[dict[str, Any]], text: str | None) -> list[dict[str, Any]]:
+    """Register rows (code, name, aliases) any of whose names contains ``text``; all of them without one."""
+    if not text:
+        return entries
+    return [e for e in entries if any(key(text) in key(n) for n in (e["code"], e["name"], *e["aliases"]))]
 
 
 def bank_by_card(card_number: str, bins: dict[str, str]) -> str | None:

@@ -18,7 +18,7 @@ from shared.events.payloads import ProgramPublished
 from shared.inputs import Code, Name, Text2000
 from shared.messaging.context import HandlerContext
 from shared.money import fen_to_yuan
-from shared.registers import Lookup, key
+from shared.registers import Lookup, matching
 from shared.rules import rules_problem
 
 Ctx = HandlerContext[Settings]
@@ -129,25 +129,22 @@ async def _departments(ctx: Ctx, in_service: bool = False) -> Lookup:
 
 async def list_departments(ctx: Ctx, name: str | None) -> list[dict[str, Any]]:
     """The fund departments (资金主管单位); ``name`` finds by a part of any of their names."""
-    out = await store.departments(ctx.session)
-    if name:
-        out = [d for d in out if any(key(name) in key(n) for n in (d["code"], d["name"], *d["aliases"]))]
-    return out
+    return matching(await store.departments(ctx.session), name)
 
 
 async def put_department(ctx: Ctx, who: Principal, code: str, body: DepartmentIn) -> dict[str, Any]:
     """Add a department or rename it (its old name stays one of its other names, so old files still read)."""
     current = {d["code"]: d for d in await store.departments(ctx.session)}
     others = Lookup((c, d["name"], d["aliases"]) for c, d in current.items() if c != code)
-    clash = [n for n in (body.name, *body.aliases) if others.code(n) is not None]
-    if clash:
-        raise Invalid(f"name(s) {clash} already belong to department {others.code(clash[0])}")
+    if problem := others.taken((body.name, *body.aliases), "department"):
+        raise Invalid(problem)
     old = current.get(code)
     aliases = set(body.aliases) | ({old["name"]} if old and old["name"] != body.name else set())
     values = {"code": code, "name": body.name, "aliases": sorted(aliases),
               "retired_from": old["retired_from"] if old else None}
     await store.put_department(ctx.session, values)
-    await record(ctx.session, tables.audit, who, "department.put", code, detail=values | {"retired_from": None})
+    await record(ctx.session, tables.audit, who, "department.put", code,
+                 detail={"name": body.name, "aliases": values["aliases"]})
     return values
 
 

@@ -73,8 +73,8 @@ async def on_items_reviewed(ctx: Ctx, env: Envelope[ItemsReviewed]) -> None:
     await store.keep_review_results(ctx.session, c.batch_id, rows)
 
 
-async def _context(ctx: Ctx, who: Principal, program_code: str, period: str,
-                   township: str) -> tuple[Context, int, str]:
+async def _context(ctx: Ctx, who: Principal, program_code: str, period: str, township: str,
+                   banks: tuple[Lookup, dict[str, str]]) -> tuple[Context, int, str]:
     """The program version in force for the period, and the township the batch is for (within scope)."""
     program = await _program(ctx, who, program_code)
     if who.role == Role.TOWNSHIP and township != who.township:
@@ -88,8 +88,7 @@ async def _context(ctx: Ctx, who: Principal, program_code: str, period: str,
     towns, villages = await store.township(ctx.session, township)
     if not villages:
         raise DeclarationRefused(f"township {township} has no villages registered; ask the finance bureau")
-    banks, bins = await store.bank_lookup(ctx.session)
-    context = Context(program_code, program["name"], version["standard_fen"], township, towns, villages, banks, bins)
+    context = Context(program_code, program["name"], version["standard_fen"], township, towns, villages, *banks)
     return context, version["version"], program["department_code"]
 
 
@@ -130,9 +129,10 @@ async def submit_batch(ctx: Ctx, who: Principal, program_code: str | None, perio
     groups, errors = await _split(ctx, who, rows, program_code, township)
     upload_id = "U" + uuid.uuid4().hex[:15].upper()
     made: list[dict[str, Any]] = []
+    banks = await store.bank_lookup(ctx.session)
     for (town, program), part in sorted(groups.items()):
         try:
-            checked, version, department = await _context(ctx, who, program, period, town)
+            checked, version, department = await _context(ctx, who, program, period, town, banks)
         except DeclarationRefused as exc:
             if program_code and township:  # the request named them: the request is refused as a whole
                 raise

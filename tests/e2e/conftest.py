@@ -49,7 +49,8 @@ def county_registers(client: CountyClient) -> dict[str, int]:
 
 
 @pytest.fixture(scope="session")
-def payroll(client: CountyClient) -> PayrollResult:
+def payroll(client: CountyClient, county_registers: dict[str, int]) -> PayrollResult:
+    """The demo's month, after the county's registers are loaded (as `make run` does: bank names known)."""
     return run_payroll(client, PEOPLE, progress=lambda m: None, timeout=240, objections=True)
 
 

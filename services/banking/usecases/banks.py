@@ -15,7 +15,7 @@ from shared.errors import Invalid, NotFound
 from shared.events.oversight import BankRegistered
 from shared.ids import card_problem, id_problem, normalize_number
 from shared.masking import mask_card
-from shared.registers import Lookup, bank_by_card, key
+from shared.registers import Lookup, bank_by_card, matching
 
 MAX_ERRORS_SHOWN = 200
 
@@ -23,11 +23,9 @@ MAX_ERRORS_SHOWN = 200
 async def put_bank(ctx: Ctx, who: Principal, code: str, body: dict[str, Any]) -> dict[str, Any]:
     """Add a bank or change its name, other names, BINs or service (nothing else is dropped: the other names
     and BINs given are the bank's from now on). Declaration is told, so files may name the bank any way."""
-    others = await store.banks(ctx.session)
-    taken = Lookup((b["code"], b["name"], b["aliases"]) for b in others if b["code"] != code)
-    clash = [n for n in (body["name"], *body["aliases"]) if taken.code(n) is not None]
-    if clash:
-        raise Invalid(f"name(s) {clash} already belong to bank {taken.code(clash[0])}")
+    others = Lookup((b["code"], b["name"], b["aliases"]) for b in await store.banks(ctx.session) if b["code"] != code)
+    if problem := others.taken((body["name"], *body["aliases"]), "bank"):
+        raise Invalid(problem)
     values = {"code": code, "name": body["name"], "aliases": sorted(set(body["aliases"])),
               "bins": sorted(set(body["bins"])), "retired": body["retired"]}
     await store.put_bank(ctx.session, values)
@@ -40,10 +38,7 @@ async def put_bank(ctx: Ctx, who: Principal, code: str, body: dict[str, Any]) ->
 
 async def list_banks(ctx: Ctx, name: str | None) -> list[dict[str, Any]]:
     """The register; ``name`` finds banks whose code, name or another name contains it."""
-    banks = await store.banks(ctx.session)
-    if name:
-        banks = [b for b in banks if any(key(name) in key(n) for n in (b["code"], b["name"], *b["aliases"]))]
-    return banks
+    return matching(await store.banks(ctx.session), name)
 
 
 async def get_bank(ctx: Ctx, text: str) -> dict[str, Any]:

@@ -62,7 +62,8 @@ async def on_payment_ordered(ctx: Ctx, env: Envelope[PaymentOrdered]) -> None:
     for bank, rs in sorted(by_bank.items()):
         lines = [PayeeLine(item_id=r.item.item_id, attempt=c.attempt, name=r.item.name,
                            card_number=r.item.card_number, amount_fen=r.item.amount_fen) for r in rs]
-        ins = await instruct(ctx, f"{c.order_id}-{c.attempt}-{c.chunk_index}-{bank}", c.order_id, bank, lines)
+        ins = await instruct(ctx, f"{c.order_id}-{c.attempt}-{c.chunk_index}-{bank}", c.order_id, bank, lines,
+                             (c.program_code, c.period))
         rows += [_line_row(x, c.order_id, bank, ins) for x in lines]
     await store.add_payments(ctx.session, rows)
     await ctx.emit(*alerts)
@@ -102,20 +103,23 @@ def _line_row(x: PayeeLine, order_id: str, bank: str, instruction_id: str) -> di
             "instruction_id": instruction_id, "outcome": None, "reason_code": None}
 
 
-async def _instruction(ctx: Ctx, instruction_id: str, order_id: str, bank: str,
-                       lines: list[PayeeLine]) -> InstructionIssued:
-    order = await store.order(ctx.session, order_id)
+async def _instruction(ctx: Ctx, instruction_id: str, order_id: str, bank: str, lines: list[PayeeLine],
+                       purpose: tuple[str, str] | None = None) -> InstructionIssued:
+    """The instruction, with its purpose (program and period) as the order has it."""
+    if purpose is None:
+        order = await store.order(ctx.session, order_id)
+        purpose = (order["program_code"], order["period"]) if order else None
     return InstructionIssued(instruction_id=instruction_id, order_id=order_id, bank_code=bank, chunk_index=0,
                              chunk_count=1, lines=tuple(lines), item_count=len(lines),
                              amount_fen=sum(x.amount_fen for x in lines),
-                             program_code=order["program_code"] if order else None,
-                             period=order["period"] if order else None)
+                             program_code=purpose[0] if purpose else None, period=purpose[1] if purpose else None)
 
 
-async def instruct(ctx: Ctx, instruction_id: str, order_id: str, bank: str, lines: list[PayeeLine]) -> str:
+async def instruct(ctx: Ctx, instruction_id: str, order_id: str, bank: str, lines: list[PayeeLine],
+                   purpose: tuple[str, str] | None = None) -> str:
     """Record a new instruction to a bank and send it."""
     await store.add_instruction(ctx.session, instruction_id, order_id, bank)
-    await ctx.emit(await _instruction(ctx, instruction_id, order_id, bank, lines))
+    await ctx.emit(await _instruction(ctx, instruction_id, order_id, bank, lines, purpose))
     return instruction_id
 
 

@@ -39,7 +39,7 @@ async def _batch(ctx: Ctx, who: Viewer, batch_id: str, target: BatchStatus) -> d
 async def township_review(ctx: Ctx, who: Viewer, batch_id: str,
                           decisions: dict[str, tuple[bool, str | None]]) -> dict[str, Any]:
     """Decide every flagged item (approving one needs a written reason); clean items pass unless rejected."""
-    await _batch(ctx, who, batch_id, BatchStatus.DEPARTMENT_REVIEW)
+    b = await _batch(ctx, who, batch_id, BatchStatus.DEPARTMENT_REVIEW)
     rows = await store.open_items(ctx.session, batch_id)
     flagged = {r.item_id: r for r in rows if r.status == ItemStatus.FLAGGED}
     missing = sorted(set(flagged) - set(decisions))
@@ -58,8 +58,6 @@ async def township_review(ctx: Ctx, who: Viewer, batch_id: str,
                 alert_id=f"override:{item_id}", kind="FLAG_OVERRIDDEN", subject=mask_id(r.body["id_number"]),
                 detail=f"{who.sub} approved {item_id} despite {[f['code'] for f in r.findings]}: {reason}"))
     await store.release_claims(ctx.session, [i for i, (ok, _) in decisions.items() if not ok])
-    b = await store.batch(ctx.session, batch_id)
-    assert b is not None
     for item_id, (approve, _) in decisions.items():
         await _stands(ctx, b, known[item_id], approve)
     await store.decide_items(ctx.session, batch_id, who.sub, decisions)
