@@ -45,7 +45,7 @@ e2e: install
 	$(PY) -m pytest -q tests/e2e
 
 bench: install  ## a county-sized payroll end to end (YKT_BENCH_PEOPLE, default 100000), timed
-	$(PY) -m deploy.run --no-serve --no-campaign --publicity-seconds 0 --people $${YKT_BENCH_PEOPLE:-100000}
+	$(PY) -m deploy.run --no-serve --no-campaign --bench --publicity-seconds 0 --people $${YKT_BENCH_PEOPLE:-100000}
 
 loadtest: install  ## the public pages (roster, village query, personal query) at YKT_LOAD_RATE req/s each: p50/p99/errors
 	$(PY) -m deploy.loadtest --rate $${YKT_LOAD_RATE:-100} --seconds $${YKT_LOAD_SECONDS:-10}

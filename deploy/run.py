@@ -8,6 +8,9 @@ import signal
 import sys
 import time
 
+from deploy.bench.ceiling import measure
+from deploy.bench.meter import Meter
+from deploy.bench.report import bench_table
 from deploy.demo.campaign import campaign_table, run_campaign
 from deploy.demo.client import CountyClient
 from deploy.demo.county import programs
@@ -25,6 +28,8 @@ def main() -> int:
     parser.add_argument("--no-serve", action="store_true", help="stop after the payroll")
     parser.add_argument("--keep-data", action="store_true", help="keep the previous run's data")
     parser.add_argument("--no-campaign", action="store_true", help="skip the supervision campaign after the payroll")
+    parser.add_argument("--bench", action="store_true",
+                        help="measure: CPU and peak memory per process, time per stage, the ceiling of the same run")
     parser.add_argument("--publicity-seconds", type=int,
                         default=int(os.environ.get("YKT_DEMO_PUBLICITY_SECONDS", "10")),
                         help="公示期 of the demo (0: cleared at once, no objections)")
@@ -40,17 +45,25 @@ def main() -> int:
         stack.start()
         print(f"all services healthy after {time.monotonic() - t0:.1f}s", flush=True)
         client = CountyClient()
+        meter = Meter().start() if args.bench else None
         loaded = load_registers(client)
         print(f"Guide County's registers: {loaded['townships']} townships, {loaded['banks']} agency banks "
               "(python -m deploy.registers); the demo county runs beside them under its own codes", flush=True)
         result = run_payroll(client, args.people, progress=lambda m: print("  " + m, flush=True),
-                             objections=args.publicity_seconds > 0)
+                             objections=args.publicity_seconds > 0, started=meter.mark if meter else None)
+        cpu = meter.cpu_seconds() if meter else {}
         names = {p.code: p.name for p in programs(int(result.period[:4]))}
         print(f"\npayroll {result.period}: {len(result.batches)} batches, {result.row_errors} rows refused at "
               f"declaration, done in {result.seconds:.1f}s (planted: {result.planted})\n")
         print(ledger_table(result.ledger, names))
         print("\nchecks (each figure read from the service that owns it):")
         print(checks_table(result.checks))
+        if meter:
+            meter.stop()
+            print("\nmeasuring the ceiling of this run (one publish and one read of as many items) ...", flush=True)
+            roof = measure(infra.bootstrap, infra.urls["catalog"].replace("+asyncpg", ""),
+                           sum(b["accepted_rows"] for b in result.batches))
+            print(bench_table(result, cpu, meter, roof))
         if not args.no_campaign:
             print("\nsupervision campaign (专项整治):")
             print(campaign_table(run_campaign(client, result, progress=lambda m: print("  " + m, flush=True))))

@@ -21,6 +21,7 @@ import httpx
 
 from deploy.demo.client import CountyClient
 from deploy.demo.county import BANKS, DEMO_REFS, TOWNSHIPS, Program, Resident, programs, residents
+from deploy.demo.progress import Timeline, wait_paid
 from deploy.demo.publicity import Objections, object_and_decide
 from services.treasury.domain import split
 from shared.auth import Role
@@ -51,6 +52,8 @@ class PayrollResult:
     people: int = 0                                      # residents(people, seed) are the county's people
     seed: int = 632523
     deceased: list[str] = field(default_factory=list)  # ID numbers in the death records as seeded
+    timeline: Timeline | None = None  # items per stage as the wait saw them (seconds from the first submission)
+    phases: dict[str, float] = field(default_factory=dict)  # seconds from the first submission to each phase's end
 
     @property
     def ok(self) -> bool:
@@ -236,51 +239,6 @@ def submit(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], p
     return batches, errors
 
 
-def wait_paid(c: CountyClient, batches: list[dict[str, Any]], timeout: float,
-              progress: Callable[[str], None]) -> None:
-    """Poll until every batch's paid roster is published (公示) and every service has caught up: treasury
-    has settled every item it ordered, supervision's ledger has them all. Services consume on their own,
-    so one may be behind another for a while; the checks are read only once all are quiet."""
-    wanted = {b["batch_id"] for b in batches}
-    total = sum(b["accepted_rows"] for b in batches)
-    began = time.monotonic()
-    deadline = began + timeout  # moved on whenever anything moves: a large payroll is slow, not stuck
-    catch_up = began + 120
-    seen: tuple[int, ...] = ()
-    first: tuple[float, int] | None = None
-    while True:
-        asked = time.monotonic()
-        windows = {w["batch_id"]: w for w in c.call("GET", "disclosure", "/public/rosters")}
-        done = [b for b in wanted if windows.get(b, {}).get("状态") == "已发放"]
-        ledger = c.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"})["rows"]
-        stage = {s: sum(r[s]["items"] for r in ledger) for s in ("declared", "approved", "withdrawn", "cleared",
-                                                                 "ordered", "credited", "failed")}
-        took = time.monotonic() - asked
-        settled = stage["credited"] + stage["failed"]
-        first = first or (asked, settled)  # the rate counts from the first look, not from the start
-        rate = (settled - first[1]) / max(asked - first[0], 1e-9)
-        eta = f" · {rate:,.0f} paid/s, about {(total - settled) / rate:,.0f}s to go" if rate > 0 else ""
-        progress(f"items {total}: declared {stage['declared']} · approved {stage['approved']} · "
-                 f"cleared {stage['cleared']} · ordered {stage['ordered']} · credited {stage['credited']} · "
-                 f"failed {stage['failed']} · rosters published {len(done)}/{len(wanted)}{eta}")
-        now = (*stage.values(), len(done))
-        if now != seen:
-            seen, deadline = now, time.monotonic() + timeout
-        if len(done) < len(wanted):
-            catch_up = time.monotonic() + 120
-        else:
-            orders = [o for o in c.call("GET", "treasury", "/orders", Role.FINANCE) if o["batch_id"] in wanted]
-            treasury_settled = all(o["settled_count"] == o["item_count"] for o in orders if o["status"] != "held")
-            supervision_settled = (stage["declared"] == total and stage["ordered"] == stage["cleared"]
-                                   and stage["cleared"] + stage["withdrawn"] == stage["approved"]
-                                   and stage["credited"] + stage["failed"] == stage["ordered"])
-            if (treasury_settled and supervision_settled) or time.monotonic() > catch_up:
-                return  # past catch_up the checks report whoever is still behind
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"payroll stuck: nothing moved for {timeout}s, {len(done)}/{len(wanted)} rosters")
-        time.sleep(max(0.5, 9 * took))  # the progress view costs its services at most a tenth of the time
-
-
 def verify(c: CountyClient, batches: list[dict[str, Any]], ledger: dict[str, Any]) -> list[Check]:
     """Totals must match to the fen at every hop, each read from the service that owns them."""
     ids = {b["batch_id"] for b in batches}
@@ -365,7 +323,8 @@ def declare(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], 
 
 
 def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], None] = print,
-                timeout: float = 300, seed_value: int = 632523, objections: bool = False) -> PayrollResult:
+                timeout: float = 300, seed_value: int = 632523, objections: bool = False,
+                started: Callable[[], None] | None = None) -> PayrollResult:
     """One month end to end; with ``objections`` (a publicity window of a few seconds or more) two entries of
     one roster are objected to during publicity and decided after it: one upheld, one not."""
     rng = random.Random(seed_value)
@@ -376,13 +335,18 @@ def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], No
     progress(f"seeding Guide County: {len(progs)} programs, {len(people)} residents, {len(BANKS)} banks")
     rows, planted, marked = prepare(c, people, progs, today, rng)
     start = time.monotonic()
+    if started:
+        started()
     progress(f"submitting {sum(len(r) for r in rows.values())} declared rows in {len(rows)} batches for {period}")
     batches, row_errors = declare(c, rows, period, progs, timeout, progress)
     objected = object_and_decide(c, batches, {p.code: p.department_code for p in progs}, progress) \
         if objections else None
-    wait_paid(c, batches, timeout, progress)
+    reviewed = time.monotonic() - start
+    timeline = wait_paid(c, batches, timeout, progress)
     seconds = time.monotonic() - start
     ledger = c.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"})
     checks = verify(c, batches, ledger)
+    timeline.looks = [(t - start, counts) for t, counts in timeline.looks]
     return PayrollResult(period, batches, row_errors, ledger, checks, seconds, planted, objected, people_count,
-                         seed_value, sorted(marked.deceased))
+                         seed_value, sorted(marked.deceased), timeline, {"declared and reviewed": reviewed,
+                                                                          "paid and published": seconds})

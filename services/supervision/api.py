@@ -29,6 +29,12 @@ async def ledger(rt: RuntimeDep, by: Literal["program", "department", "township"
     return await rt.run(usecases.ledger, who, by, batch_id)
 
 
+@router.get("/progress")
+async def progress(rt: RuntimeDep, who: Viewer = Depends(LEDGER)) -> dict[str, Any]:
+    """Items and fen per stage so far, kept as chunks arrive (cheap at any size; the exact ledger is /ledger)."""
+    return await rt.run(usecases.progress, who)
+
+
 @router.get("/figures")
 async def figures(rt: RuntimeDep, who: Viewer = Depends(FIGURES)) -> dict[str, Any]:
     """Coverage, return rate, days from declaration to the card, money recovered, complaints, each bank's payments."""

@@ -4,6 +4,7 @@ from services.supervision import api, pages, tables
 from services.supervision.settings import Settings
 from services.supervision.usecases import ledger as usecases
 from services.supervision.usecases import problems, recovery
+from shared.events import slim
 from shared.events.envelope import DeadLettered
 from shared.events.oversight import (
     CaseResolved,
@@ -34,10 +35,11 @@ SPEC = ServiceSpec(
     settings=Settings, metadata=tables.metadata, outbox=tables.outbox, inbox=tables.inbox,
     routers=[api.router, pages.router],
     subscriptions=[
-        Subscription(BatchSubmitted, usecases.on_batch_submitted),
-        Subscription(ItemsReviewed, usecases.on_items_reviewed),
-        Subscription(ItemsCleared, usecases.on_items_cleared),
-        Subscription(PaymentOrdered, usecases.on_payment_ordered),
+        # the ledger needs ids and amounts only: it reads the item topics slim
+        Subscription(BatchSubmitted, usecases.on_batch_submitted, reads=slim.BatchSubmittedSeen),
+        Subscription(ItemsReviewed, usecases.on_items_reviewed, reads=slim.ItemsReviewedRefs),
+        Subscription(ItemsCleared, usecases.on_items_cleared, reads=slim.ItemsClearedRefs),
+        Subscription(PaymentOrdered, usecases.on_payment_ordered, reads=slim.PaymentOrderedRefs),
         Subscription(PaymentSettled, usecases.on_payment_settled),
         Subscription(PaymentCompleted, usecases.on_payment_completed),
         Subscription(RosterPublished, usecases.on_roster_published),

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.supervision import tables
+from shared import bulk
 
 L = tables.ledger
 
@@ -29,19 +31,44 @@ GROUPS = {"program": "program_code", "department": "department_code", "township"
           "year": "left(period, 4)"}
 
 
-async def upsert_items(session: AsyncSession, rows: list[dict[str, Any]], stage: tuple[str, ...],
+async def upsert_items(session: AsyncSession, columns: dict[str, list[Any]], stage: tuple[str, ...],
                        newer_attempt: bool = False) -> None:
-    """Insert item rows or fill in the stage columns (and identity columns still empty)."""
-    if not rows:
+    """Insert item rows (given as one list per column) or fill in the stage columns and the identity columns
+    they carry; the other columns of a row already there keep their values."""
+    if not columns["item_id"]:
         return
-    stmt = insert(L)
-    fill = {c: stmt.excluded[c] for c in stage}
-    for c in ("id_number", "card_number", "village"):
-        if c in rows[0]:
-            fill[c] = stmt.excluded[c]
+    fill = [*stage, *(c for c in ("id_number", "card_number", "village") if c in columns)]
     # a first attempt's failure arriving after the re-issue's credit must not overwrite it
-    where = (func.coalesce(L.c.outcome_attempt, 0) <= stmt.excluded.outcome_attempt) if newer_attempt else None
-    await session.execute(stmt.on_conflict_do_update(index_elements=["item_id"], set_=fill, where=where), rows)
+    where = "coalesce(ledger.outcome_attempt, 0) <= EXCLUDED.outcome_attempt" if newer_attempt else None
+    await bulk.insert_columns(session, L, columns, conflict=("item_id",), update=fill, where=where)
+
+
+async def count_progress(session: AsyncSession, head: dict[str, Any], stages: dict[str, tuple[int, int]]) -> None:
+    """Add a chunk's items and fen to its batch's running totals, stage by stage (``stage: (items, fen)``)."""
+    now = dt.datetime.now(dt.UTC)
+    rows = [{"batch_id": head["batch_id"], "stage": stage, "program_code": head["program_code"],
+             "department_code": head["department_code"], "township_code": head["township_code"],
+             "items": items, "fen": fen, "updated_at": now} for stage, (items, fen) in stages.items() if items]
+    if rows:
+        await bulk.insert_rows(session, tables.progress, rows, conflict=("batch_id", "stage"), update=("updated_at",),
+                               add=("items", "fen"))
+
+
+async def progress(session: AsyncSession, department: str | None, township: str | None) -> dict[str, Any]:
+    """Items and fen per stage so far, summed over the batches in scope, and when the last chunk came."""
+    rows = (await session.execute(text(
+        "SELECT stage, sum(items) AS items, sum(fen) AS fen, count(*) AS batches, max(updated_at) AS at "
+        "FROM progress WHERE (CAST(:dept AS text) IS NULL OR department_code = :dept) "
+        "AND (CAST(:town AS text) IS NULL OR township_code = :town) GROUP BY stage"),
+        {"dept": department, "town": township})).mappings().all()
+    got = {r["stage"]: r for r in rows}
+    return {"stages": {s: {"items": int(got[s]["items"]) if s in got else 0,
+                           "fen": int(got[s]["fen"]) if s in got else 0} for s in PROGRESS_STAGES},
+            "batches": max((int(r["batches"]) for r in rows), default=0),
+            "updated_at": max((r["at"] for r in rows), default=None)}
+
+
+PROGRESS_STAGES = ("declared", "approved", "rejected", "withdrawn", "cleared", "ordered", "credited", "failed")
 
 
 async def keep(session: AsyncSession, table: str, values: dict[str, Any]) -> None:

@@ -34,6 +34,20 @@ ledger = Table(
     Column("settled_at", DateTime(timezone=True), nullable=True),   # when the bank's result came (timeliness)
 )
 
+# running totals per batch and stage, added as each chunk arrives (exactly once: the inbox): the progress view
+# reads a few hundred rows at any size, where the ledger's aggregates read every item
+progress = Table(
+    "progress", metadata,
+    Column("batch_id", String(40), primary_key=True),
+    Column("stage", String(12), primary_key=True),
+    Column("program_code", String(40), nullable=False),
+    Column("department_code", String(40), nullable=False),
+    Column("township_code", String(12), nullable=False),
+    Column("items", BigInteger, nullable=False),
+    Column("fen", BigInteger, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
 rosters = Table(
     "rosters", metadata,
     Column("batch_id", String(40), primary_key=True),

@@ -48,6 +48,12 @@ class Subscription:
     model: type[Event]
     handler: Handler
     max_records: int = 20
+    # a slim reading of the same topic (shared.events.slim) for a handler that needs ids and amounts only
+    reads: type[Event] | None = None
+
+    @property
+    def parsed_as(self) -> type[Event]:
+        return self.reads or self.model
 
     @property
     def topic(self) -> str:
@@ -93,9 +99,9 @@ class ConsumerRuntime:
     async def process_one(self, record: ConsumerRecord[Any, Any], sub: Subscription) -> None:
         position = f"{record.topic}:{record.partition}:{record.offset}"
         try:
-            envelope = Envelope[sub.model].model_validate_json(record.value or b"")  # type: ignore[name-defined]
+            envelope = Envelope[sub.parsed_as].model_validate_json(record.value or b"")  # type: ignore[name-defined]
         except ValidationError as exc:
-            await self._dead_letter(record, sub, position, f"unparseable {sub.model.__name__}: {_short(exc)}", 1)
+            await self._dead_letter(record, sub, position, f"unparseable {sub.parsed_as.__name__}: {_short(exc)}", 1)
             return
         correlation_id.set(envelope.correlation_id)
         message_id = str(envelope.event_id)

@@ -1,8 +1,11 @@
 """Every service's events agree with their topics; every topic carries one known event class."""
 
 import importlib
+import typing
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
 from shared.events import topics
 from shared.events.envelope import DeadLettered
@@ -53,3 +56,33 @@ def test_the_readme_shows_who_may_do_what_as_the_routes_declare_it() -> None:
 
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     assert table() in readme, "run: python -m deploy.access_table and paste it into README.md"
+
+
+
+def _fields(model: Any) -> dict[str, Any]:
+    """Field name -> the model class inside it (a tuple of models, a model), or None for a plain value."""
+    out: dict[str, Any] = {}
+    for name, f in model.model_fields.items():
+        inner = [a for a in typing.get_args(f.annotation) if isinstance(a, type) and issubclass(a, BaseModel)]
+        out[name] = inner[0] if inner else None
+    return out
+
+
+def _subset(slim: Any, full: Any, path: str) -> list[str]:
+    full_fields, bad = _fields(full), []
+    for name, inner in _fields(slim).items():
+        if name not in full_fields:
+            bad.append(f"{path}.{name}")
+        elif inner is not None:
+            bad += _subset(inner, full_fields[name], f"{path}.{name}")
+    return bad
+
+
+def test_every_slim_reading_reads_its_topic_and_only_fields_the_full_event_has() -> None:
+    """A slim model (shared.events.slim) may leave fields out, never add one or read another topic."""
+    slim = [(s.model, s.reads) for name in SERVICES
+            for s in importlib.import_module(f"services.{name}.app").SPEC.subscriptions if s.reads]
+    assert len(slim) >= 4  # supervision reads four item topics slim
+    for full, reads in slim:
+        assert reads.topic == full.topic and reads.event_type == full.event_type
+        assert not _subset(reads, full, reads.__name__), reads.__name__

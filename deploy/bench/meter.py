@@ -1,0 +1,112 @@
+"""CPU seconds and peak memory of every process of the stack, read from /proc while a run goes on.
+
+Components: each service (all its processes), PostgreSQL (the server and its backends, per database),
+Kafka. Memory is the proportional set size (PSS: shared pages divided among the processes sharing them,
+so PostgreSQL's shared buffers count once); the stack's peak is the largest sum seen at one moment.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+_TICK = os.sysconf("SC_CLK_TCK")
+_SERVICE = re.compile(r"-m services (\w+)")
+_BACKEND = re.compile(r"^postgres: \S+ (\w+) ")
+
+
+def component(cmdline: str) -> str | None:
+    """What a process is part of, from its command line (None: not part of the stack)."""
+    if m := _SERVICE.search(cmdline):
+        return m.group(1)
+    if cmdline.startswith("postgres:"):
+        m = _BACKEND.match(cmdline)
+        return f"postgresql ({m.group(1)})" if m else "postgresql (server)"
+    if "bin/postgres" in cmdline:
+        return "postgresql (server)"
+    if "kafka.Kafka" in cmdline:
+        return "kafka"
+    return None
+
+
+def _read(path: str) -> str:
+    with open(path, "rb") as f:
+        return f.read().decode(errors="replace")
+
+
+def _cpu(pid: str) -> float:
+    fields = _read(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
+def _pss_kb(pid: str) -> int:
+    for line in _read(f"/proc/{pid}/smaps_rollup").splitlines():
+        if line.startswith("Pss:"):
+            return int(line.split()[1])
+    return 0
+
+
+@dataclass
+class Meter:
+    """Samples every ``every`` seconds in a thread; ``mark()`` starts the CPU count over (e.g. at the payroll)."""
+
+    every: float = 2.0
+    cpu_first: dict[str, tuple[str, float]] = field(default_factory=dict)
+    cpu_last: dict[str, tuple[str, float]] = field(default_factory=dict)
+    peak_kb: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    stack_peak_kb: int = 0
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+    _names: dict[str, str | None] = field(default_factory=dict)
+
+    def start(self) -> Meter:
+        self._thread = threading.Thread(target=self._run, name="meter", daemon=True)
+        self._thread.start()
+        return self
+
+    def mark(self) -> None:
+        """Count CPU from now on (processes started later count from their start)."""
+        self.cpu_first = dict(self.cpu_last)
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(10)
+        self.sample()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.every):
+            self.sample()
+
+    def _name(self, pid: str) -> str | None:
+        if pid not in self._names:
+            try:
+                self._names[pid] = component(_read(f"/proc/{pid}/cmdline").replace("\0", " ").strip())
+            except OSError:
+                return None
+        return self._names[pid]
+
+    def sample(self) -> None:
+        now: dict[str, int] = defaultdict(int)
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or (name := self._name(pid)) is None:
+                continue
+            try:
+                cpu, pss = _cpu(pid), _pss_kb(pid)
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            self.cpu_first.setdefault(pid, (name, 0.0 if self.cpu_last else cpu))
+            self.cpu_last[pid] = (name, cpu)
+            now[name] += pss
+        for name, kb in now.items():
+            self.peak_kb[name] = max(self.peak_kb[name], kb)
+        self.stack_peak_kb = max(self.stack_peak_kb, sum(now.values()))
+
+    def cpu_seconds(self) -> dict[str, float]:
+        out: dict[str, float] = defaultdict(float)
+        for pid, (name, cpu) in self.cpu_last.items():
+            out[name] += cpu - self.cpu_first.get(pid, (name, 0.0))[1]
+        return dict(out)

@@ -1,0 +1,38 @@
+"""What make bench prints after the checks: time per phase and stage, CPU and memory per process, the ceiling."""
+
+from __future__ import annotations
+
+from deploy.bench.ceiling import Ceiling
+from deploy.bench.meter import Meter
+from deploy.demo.payroll import PayrollResult
+
+
+def bench_table(result: PayrollResult, cpu: dict[str, float], meter: Meter, ceiling: Ceiling | None) -> str:
+    items = sum(b["accepted_rows"] for b in result.batches)
+    settled = sum(r[s]["items"] for r in result.ledger["rows"] for s in ("credited", "failed"))
+    lines = [f"bench: {result.people:,} people, {items:,} items declared in {len(result.batches)} batches, "
+             f"{settled:,} payments settled",
+             f"  end to end (first submission to the last paid roster published): {result.seconds:,.1f} s, "
+             f"{settled / result.seconds:,.0f} payments/s"]
+    lines += [f"  {phase:<24} done at {at:7.1f} s" for phase, at in result.phases.items()]
+    if result.timeline:
+        lines.append("  per stage (items, done at, items/s while it moved):")
+        for stage, (n, at, rate) in result.timeline.rates(0.0).items():
+            lines.append(f"    {stage:<10} {n:>10,}  {at:7.1f} s  {rate:9,.0f}/s")
+    total_cpu = sum(cpu.values())
+    lines.append(f"  CPU during the payroll: {total_cpu:,.1f} s in all, {total_cpu / max(items, 1) * 1000:.2f} ms per "
+                 f"item, {total_cpu / result.seconds * 100:.0f}% of one core on average")
+    for name, sec in sorted(cpu.items(), key=lambda kv: -kv[1]):
+        if sec >= 0.05:
+            lines.append(f"    {name:<28} {sec:8.1f} s   peak memory {meter.peak_kb.get(name, 0) / 1024:7.0f} MB")
+    lines.append(f"  peak memory of the whole stack (PSS, at one moment): {meter.stack_peak_kb / 1024 / 1024:.2f} GB")
+    if ceiling:
+        lines += [
+            f"  ceiling of this run ({ceiling.items:,} items, this Kafka and PostgreSQL, chunks as the services send):",
+            f"    one publish (serialize, produce) {ceiling.publish_s:.1f} s; one read (consume, parse, COPY) "
+            f"{ceiling.read_s:.1f} s",
+            f"    an item is published {ceiling.publishes} times and read {ceiling.reads} times: "
+            f"{ceiling.one_core_s:.1f} s on one core, {ceiling.seconds:.1f} s on {ceiling.cores} "
+            f"({ceiling.per_second:,.0f} items/s)",
+            f"    this run: {result.seconds:.1f} s -> {ceiling.seconds / result.seconds * 100:.0f}% of the ceiling"]
+    return "\n".join(lines)

@@ -1,0 +1,72 @@
+"""Bulk writes as one statement over arrays: ``INSERT ... SELECT * FROM unnest(:c1, :c2, ...)``.
+
+A chunk of a thousand items is one round trip with one parameter per column (not a parameter per
+value), and the statement's text is built once per shape and cached, so nothing is compiled per row.
+Measured on this machine (100,000 ledger rows, ``python -m deploy.bulk_bench``): see the README.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, text
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.asyncio import AsyncSession
+
+_PG = postgresql.dialect()
+
+
+def _array_of(table: Table, column: str) -> str:
+    return f"{table.c[column].type.compile(dialect=_PG)}[]"
+
+
+@functools.cache
+def _sql(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...] | None, update: tuple[str, ...],
+         where: str | None, returning: str | None, add: tuple[str, ...]) -> str:
+    arrays = ", ".join(f"CAST(:{c} AS {_array_of(table, c)})" for c in columns)
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+    if conflict is not None:
+        sets = [f"{c} = EXCLUDED.{c}" for c in update] + [f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in add]
+        action = f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"
+        sql += f" ON CONFLICT ({', '.join(conflict)}) {action}"
+        if where and sets:
+            sql += f" WHERE {where}"
+    if returning:
+        sql += f" RETURNING {returning}"
+    return sql
+
+
+def columns_of(rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """The rows as one list per column (every row has the first row's keys)."""
+    keys = list(rows[0])
+    return {k: [r[k] for r in rows] for k in keys}
+
+
+async def insert_rows(session: AsyncSession, table: Table, rows: Sequence[Mapping[str, Any]], *,
+                      conflict: Sequence[str] | None = None, update: Sequence[str] = (),
+                      add: Sequence[str] = (), where: str | None = None, returning: str | None = None) -> list[Any]:
+    """Insert ``rows`` (dicts with the same keys) in one statement.
+
+    ``conflict``: the unique columns; with it, ``update`` columns take the new value, ``add`` columns add
+    it to the old one, and nothing else changes (``DO NOTHING`` when both are empty); ``where`` limits the
+    update (SQL over ``table.col`` and ``EXCLUDED.col``). Returns the ``returning`` column of each row
+    written, or an empty list.
+    """
+    if not rows:
+        return []
+    params = columns_of(rows)
+    return await insert_columns(session, table, params, conflict=conflict, update=update, add=add, where=where,
+                                returning=returning)
+
+
+async def insert_columns(session: AsyncSession, table: Table, params: Mapping[str, Sequence[Any]], *,
+                         conflict: Sequence[str] | None = None, update: Sequence[str] = (),
+                         add: Sequence[str] = (), where: str | None = None,
+                         returning: str | None = None) -> list[Any]:
+    """As ``insert_rows``, given one list per column."""
+    sql = _sql(table, tuple(params), tuple(conflict) if conflict is not None else None, tuple(update), where,
+               returning, tuple(add))
+    got = await session.execute(text(sql), {k: list(v) for k, v in params.items()})
+    return list(got.scalars()) if returning else []
