@@ -107,7 +107,12 @@ class LocalPostgres:
                 "host sameuser all 127.0.0.1/32 scram-sha-256\n"
             )
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.home} -c max_connections=300 -c fsync=off " \
-               "-c synchronous_commit=off -c shared_buffers=256MB"
+               "-c synchronous_commit=off -c shared_buffers=256MB -c autovacuum_naptime=10s " \
+               + os.environ.get("YKT_PG_OPTIONS", "")
+        # autovacuum_naptime 10s (default 60s): tables filled from nothing in a minute (a county's first payroll)
+        # get statistics while they grow, so keyed updates keep using their indexes instead of scanning.
+        # YKT_PG_OPTIONS: more server options, e.g. "-c shared_preload_libraries=pg_stat_statements" to see
+        # which statements a run spends its database time on
         self._run("pg_ctl", "-D", str(self.datadir), "-w", "-t", "60", "-o", opts,
                   "-l", str(self.home / "postgres.log"), "start")
         self._create_roles()

@@ -15,6 +15,8 @@ from sqlalchemy import Table, text
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.events.payloads import Item
+
 _PG = postgresql.dialect()
 
 
@@ -70,3 +72,17 @@ async def insert_columns(session: AsyncSession, table: Table, params: Mapping[st
                returning, tuple(add))
     got = await session.execute(text(sql), {k: list(v) for k, v in params.items()})
     return list(got.scalars()) if returning else []
+
+
+ITEM_FIELDS = tuple(Item.model_fields)
+
+
+def item_columns(items: Sequence[Item], **same: Any) -> dict[str, list[Any]]:
+    """Items as one list per field, with columns every row shares (``batch_id=...``): for ``insert_columns``."""
+    n = len(items)
+    return {f: [getattr(i, f) for i in items] for f in ITEM_FIELDS} | {k: [v] * n for k, v in same.items()}
+
+
+def stored_items(rows: Sequence[Any]) -> list[Item]:
+    """Items kept by this service (validated when they arrived) as items again, without validating them twice."""
+    return [Item.model_construct(**{f: r[f] for f in ITEM_FIELDS}) for r in rows]

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.disclosure import tables
 from services.disclosure.domain import PUBLIC_WINDOWS, LineStatus, WindowStatus
+from shared import bulk
 from shared.db import among
 from shared.events.payloads import Item
 
@@ -21,7 +22,7 @@ PROGRAMS, TOWNSHIPS, SUPPLEMENTS = tables.programs, tables.townships, tables.sup
 
 async def add_lines(session: AsyncSession, batch_id: str, items: tuple[Item, ...]) -> None:
     if items:
-        await session.execute(insert(ROSTER), [{**i.model_dump(), "batch_id": batch_id} for i in items])
+        await bulk.insert_columns(session, ROSTER, bulk.item_columns(items, batch_id=batch_id))
 
 
 async def open_window(session: AsyncSession, batch_id: str, seconds: int) -> None:

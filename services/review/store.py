@@ -7,12 +7,14 @@ import json
 from decimal import Decimal
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.review import tables
 from services.review.domain import BatchStatus, ItemStatus, Program, References
+from shared import bulk
 from shared.db import SLICE, among
 from shared.events.payloads import Item
 
@@ -152,20 +154,28 @@ async def card_holders(session: AsyncSession, period: str, pairs: list[tuple[str
     return {r.card_number: r.id_number for r in rows}
 
 
-async def release_claims(session: AsyncSession, item_ids: list[str]) -> None:
+async def release_claims(session: AsyncSession, period: str, item_ids: list[str]) -> None:
     """A row people rejected may come back corrected in a later batch: its claims no longer count."""
     if not item_ids:
         return
     bodies = (await session.execute(select(IT.c.body).where(among(IT.c.item_id, item_ids)))).scalars().all()
     await session.execute(delete(tables.claims).where(among(tables.claims.c.item_id, item_ids)))
-    for body in bodies:
-        await session.execute(delete(tables.card_claims).where(
-            tables.card_claims.c.card_number == body["card_number"],
-            tables.card_claims.c.id_number == body["id_number"]))
+    # one statement on the claims' key (period, card): not a scan of every claim per released row
+    await session.execute(text(
+        "DELETE FROM card_claims c USING unnest(CAST(:cards AS text[]), CAST(:ids AS text[])) AS v(card, id) "
+        "WHERE c.period = :period AND c.card_number = v.card AND c.id_number = v.id"),
+        {"period": period, "cards": [b["card_number"] for b in bodies], "ids": [b["id_number"] for b in bodies]})
 
 
-async def add_items(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    await session.execute(insert(IT), rows)
+async def add_items(session: AsyncSession, items: list[Item], batch_id: str, findings: list[list[dict[str, Any]]],
+                    statuses: list[str], decided_by: str | None = None, reason: str | None = None) -> None:
+    """Keep checked items: the body and findings go in as JSON text (no per-row encoding by the driver layer)."""
+    n = len(items)
+    await bulk.insert_columns(session, IT, {
+        "item_id": [i.item_id for i in items], "batch_id": [batch_id] * n,
+        "body": [i.model_dump_json() for i in items],
+        "findings": [json.dumps(f, ensure_ascii=False) for f in findings], "status": statuses,
+        "decided_by": [decided_by] * n, "decision_reason": [reason] * n})
 
 
 async def mark_checked(session: AsyncSession, batch_id: str, ref_versions: dict[str, int]) -> None:
@@ -210,10 +220,17 @@ async def set_batch(session: AsyncSession, batch_id: str, **values: Any) -> None
     await session.execute(update(B).where(B.c.batch_id == batch_id).values(**values, ))
 
 
-async def decided_items(session: AsyncSession, batch_id: str) -> list[dict[str, Any]]:
-    rows = (await session.execute(select(IT).where(IT.c.batch_id == batch_id).order_by(IT.c.item_id))
-            ).mappings().all()
-    return [dict(r) for r in rows]
+async def decided_items(session: AsyncSession, batch_id: str) -> tuple[list[Any], list[Item]]:
+    """The batch's items in order: their decision (status, the first finding, who decided and why) and, parsed
+    in one go from the stored JSON, the declared items themselves."""
+    rows = (await session.execute(text(
+        "SELECT item_id, status, decided_by, decision_reason, findings -> 0 ->> 'code' AS first_code, "
+        "findings -> 0 ->> 'reason' AS first_reason, CAST(body AS text) AS body FROM items "
+        "WHERE batch_id = :b ORDER BY item_id"), {"b": batch_id})).all()
+    return list(rows), _ITEMS.validate_json("[" + ",".join(r.body for r in rows) + "]")
+
+
+_ITEMS = TypeAdapter(list[Item])
 
 
 async def queue(session: AsyncSession, narrowed: dict[str, str], status: str | None) -> list[dict[str, Any]]:

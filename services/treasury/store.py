@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.treasury import tables
 from services.treasury.domain import ORDER_FLOW, OrderStatus, allocate, give_back
+from shared import bulk
 from shared.db import among
 from shared.events.payloads import Item
 
@@ -80,12 +81,12 @@ async def release_quota(session: AsyncSession, order_id: str, program: str, year
 
 
 async def keep_cleared(session: AsyncSession, batch_id: str, items: tuple[Item, ...]) -> None:
-    await session.execute(insert(CLEARED), [{**i.model_dump(), "batch_id": batch_id} for i in items])
+    await bulk.insert_columns(session, CLEARED, bulk.item_columns(items, batch_id=batch_id))
 
 
 async def _cleared(session: AsyncSession, where: Any) -> list[Item]:
     q = select(CLEARED).where(where).order_by(CLEARED.c.item_id)
-    return [Item(**{k: r[k] for k in Item.model_fields}) for r in (await session.execute(q)).mappings().all()]
+    return bulk.stored_items((await session.execute(q)).mappings().all())
 
 
 async def cleared_batch(session: AsyncSession, batch_id: str) -> list[Item]:

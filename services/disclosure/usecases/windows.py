@@ -12,6 +12,7 @@ from typing import Any
 from services.disclosure import store
 from services.disclosure.domain import WINDOW_FLOW, LineStatus, WindowStatus
 from services.disclosure.settings import Settings
+from shared import bulk
 from shared.events.envelope import Envelope
 from shared.events.oversight import ItemsWithdrawn
 from shared.events.payloads import Item, ItemsCleared, ItemsReviewed, PaymentSettled, RosterPublished
@@ -21,10 +22,6 @@ from shared.messaging.context import HandlerContext, Runtime
 log = logging.getLogger(__name__)
 Ctx = HandlerContext[Settings]
 DAY = 24 * 3600
-
-
-def as_item(r: Any) -> Item:
-    return Item(**{k: r[k] for k in Item.model_fields})
 
 
 async def on_items_reviewed(ctx: Ctx, env: Envelope[ItemsReviewed]) -> None:
@@ -72,7 +69,7 @@ async def close_window(ctx: Ctx, batch_id: str) -> None:
     w = await store.window(ctx.session, batch_id, lock=True)
     assert w is not None
     WINDOW_FLOW.check(w["status"], WindowStatus.CLOSED, f"publicity window {batch_id}")
-    items = [as_item(r) for r in await store.lines(ctx.session, batch_id, status=LineStatus.APPROVED)]
+    items = bulk.stored_items(await store.lines(ctx.session, batch_id, status=LineStatus.APPROVED))
     await store.set_status(ctx.session, batch_id, WindowStatus.CLOSED)
     if not items:
         await publish_roster(ctx, w | {"status": WindowStatus.CLOSED})
@@ -112,7 +109,7 @@ async def release(ctx: Ctx, complaint_id: str, upheld: bool) -> dict[str, int]:
         w = await store.add_to_window(ctx.session, batch_id, **deltas)
         assert w is not None
         head = {k: w[k] for k in ("program_code", "department_code", "period", "township_code")}
-        items = [as_item(r) for r in rows]
+        items = bulk.stored_items(rows)
         if upheld:
             await ctx.emit(ItemsWithdrawn(batch_id=batch_id, complaint_id=complaint_id, items=tuple(items),
                                           item_count=count, amount_fen=amount, **head))

@@ -43,10 +43,9 @@ async def on_batch_submitted(ctx: Ctx, env: Envelope[BatchSubmitted]) -> None:
     refs.suspended = await store.suspended(ctx.session, c.program_code, [i.id_number for i in c.items])
     findings = {i.item_id: check_item(i, program, refs, start) for i in c.items}
     await _cross_item_rules(ctx, c, program, findings)
-    await store.add_items(ctx.session, [{
-        "item_id": i.item_id, "batch_id": c.batch_id, "body": i.model_dump(mode="json"),
-        "findings": [f.as_dict() for f in findings[i.item_id]], "status": item_status(findings[i.item_id]),
-    } for i in c.items])
+    await store.add_items(ctx.session, list(c.items), c.batch_id,
+                          [[f.as_dict() for f in findings[i.item_id]] for i in c.items],
+                          [item_status(findings[i.item_id]) for i in c.items])
     complete = await arrive(ctx.session, store.B, c.head() | {"chunk_count": c.chunk_count,
                                                               "declared_by": c.declared_by})
     if complete:

@@ -57,7 +57,7 @@ async def township_review(ctx: Ctx, who: Viewer, batch_id: str,
             alerts.append(AlertRaised(
                 alert_id=f"override:{item_id}", kind="FLAG_OVERRIDDEN", subject=mask_id(r.body["id_number"]),
                 detail=f"{who.sub} approved {item_id} despite {[f['code'] for f in r.findings]}: {reason}"))
-    await store.release_claims(ctx.session, [i for i, (ok, _) in decisions.items() if not ok])
+    await store.release_claims(ctx.session, b["period"], [i for i, (ok, _) in decisions.items() if not ok])
     for item_id, (approve, _) in decisions.items():
         await _stands(ctx, b, known[item_id], approve)
     await store.decide_items(ctx.session, batch_id, who.sub, decisions)
@@ -89,7 +89,7 @@ async def department_approval(ctx: Ctx, who: Viewer, batch_id: str, approve: boo
         raise Invalid("returning a batch needs a written reason")
     if not approve:
         returned = await store.reject_approved(ctx.session, batch_id, who.sub, f"部门退回: {reason}")
-        await store.release_claims(ctx.session, returned)
+        await store.release_claims(ctx.session, b["period"], returned)
     await store.set_batch(ctx.session, batch_id, status=status, department_by=who.sub, department_at=func.now(),
                           department_reason=reason)
     await record(ctx.session, tables.audit, who, f"review.department.{status.value}", batch_id, reason)
@@ -100,16 +100,14 @@ async def department_approval(ctx: Ctx, who: Viewer, batch_id: str, approve: boo
 async def _publish(ctx: Ctx, b: dict[str, Any]) -> None:
     """Every item of the batch as approved or rejected (with the first reason), in chunks with totals."""
     decided: list[Item | RejectedItem] = []
-    for r in await store.decided_items(ctx.session, b["batch_id"]):
-        item = Item.model_validate(r["body"])
-        if r["status"] == ItemStatus.APPROVED:
+    rows, items = await store.decided_items(ctx.session, b["batch_id"])
+    for r, item in zip(rows, items, strict=True):
+        if r.status == ItemStatus.APPROVED:
             decided.append(item)
-            continue
-        first = r["findings"][0] if r["findings"] else None
-        if first is not None and r["decided_by"] is None:  # rejected by a rule
-            decided.append(RejectedItem(item=item, reason_code=first["code"], reason=first["reason"]))
+        elif r.first_code is not None and r.decided_by is None:  # rejected by a rule
+            decided.append(RejectedItem(item=item, reason_code=r.first_code, reason=r.first_reason))
         else:
-            decided.append(RejectedItem(item=item, reason_code="REVIEW_REJECTED", reason=r["decision_reason"] or ""))
+            decided.append(RejectedItem(item=item, reason_code="REVIEW_REJECTED", reason=r.decision_reason or ""))
 
     def make(n: int, count: int, part: list[Item | RejectedItem]) -> ItemsReviewed:
         ok = [x for x in part if isinstance(x, Item)]

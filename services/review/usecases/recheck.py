@@ -101,9 +101,8 @@ async def import_history(ctx: Ctx, who: Viewer, body: HistoryIn) -> dict[str, An
     await store.add_history_batch(ctx.session, head | {
         "chunk_count": 1, "chunks_received": 1, "status": BatchStatus.APPROVED, "declared_by": who.sub,
         "department_by": who.sub, "department_reason": "历史发放数据导入"})
-    await store.add_items(ctx.session, [{"item_id": i.item_id, "batch_id": batch_id, "body": i.model_dump(mode="json"),
-                                         "findings": [], "status": ItemStatus.APPROVED, "decided_by": who.sub,
-                                         "decision_reason": "历史发放数据"} for i in items])
+    await store.add_items(ctx.session, items, batch_id, [[] for _ in items], [ItemStatus.APPROVED] * len(items),
+                          who.sub, "历史发放数据")
     await record(ctx.session, tables.audit, who, "history.import", batch_id,
                  detail={"program": body.program_code, "period": body.period, "items": len(items)})
     await ctx.emit(*item_chunks(HistoryImported, items, ctx.settings.chunk_size, **head))
