@@ -21,6 +21,12 @@ os.environ.setdefault("YKT_ENV", "development")
 from shared.portal import PORTAL_SERVICES
 from shared.registry import PORTS
 
+INSTANCE_PORT_STEP = 50  # offsets of whole stacks are multiples of 100: a second instance never meets another stack
+
+
+def _key(name: str, instance: int) -> str:
+    return name if instance == 1 else f"{name}#{instance}"
+
 
 @dataclass
 class ServiceProcesses:
@@ -28,19 +34,30 @@ class ServiceProcesses:
     port_offset: int = 0
     extra_env: dict[str, dict[str, str]] = field(default_factory=dict)
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    second_instances: list[str] = field(default_factory=list)  # keys of instances added while running
 
-    def url(self, name: str) -> str:
-        return f"http://127.0.0.1:{PORTS[name] + self.port_offset}"
+    def url(self, name: str, instance: int = 1) -> str:
+        """A service's address; instance 2 and up (``add_instances``) listen 50 ports above the first."""
+        return f"http://127.0.0.1:{PORTS[name] + self.port_offset + (instance - 1) * INSTANCE_PORT_STEP}"
 
-    def start_one(self, name: str) -> None:
+    def start_one(self, name: str, instance: int = 1) -> None:
         logs = state_dir() / "logs"
         logs.mkdir(exist_ok=True)
-        env = os.environ | self.env | {f"YKT_{name.upper()}_HTTP_PORT": str(PORTS[name] + self.port_offset),
+        port = self.url(name, instance).rsplit(":", 1)[1]
+        env = os.environ | self.env | {f"YKT_{name.upper()}_HTTP_PORT": port,
                                        "YKT_PUBLIC_URLS": json.dumps({n: self.url(n) for n in PORTAL_SERVICES})}
         env |= self.extra_env.get(name, {})
-        log = open(logs / f"{name}.log", "ab")  # noqa: SIM115 - the child keeps it
-        self.procs[name] = subprocess.Popen([sys.executable, "-m", "services", name], cwd=REPO, env=env,
-                                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        key = _key(name, instance)
+        log = open(logs / f"{key.replace('#', '-')}.log", "ab")  # noqa: SIM115 - the child keeps it
+        self.procs[key] = subprocess.Popen([sys.executable, "-m", "services", name], cwd=REPO, env=env,
+                                           stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def add_instances(self, names: list[str], instance: int = 2) -> list[str]:
+        """Start another instance of each service: a full member of the service's consumer groups (Kafka
+        rebalances the partitions among the instances) on the same database. Returns their keys."""
+        for name in names:
+            self.start_one(name, instance)
+        return [_key(n, instance) for n in names]
 
     def start(self, timeout: float = 120) -> None:
         for name in PORTS:
@@ -51,25 +68,30 @@ class ServiceProcesses:
         deadline = time.monotonic() + timeout
         pending = set(names)
         while pending and time.monotonic() < deadline:
-            for name in list(pending):
-                proc = self.procs[name]
+            for key in list(pending):
+                proc = self.procs[key]
                 if proc.poll() is not None:
-                    raise RuntimeError(f"service {name} exited with {proc.returncode}; see "
-                                       f"{state_dir() / 'logs' / (name + '.log')}")
+                    raise RuntimeError(f"service {key} exited with {proc.returncode}; see "
+                                       f"{state_dir() / 'logs' / (key.replace('#', '-') + '.log')}")
                 try:
-                    if httpx.get(self.url(name) + "/healthz", timeout=2).status_code == 200:
-                        pending.discard(name)
+                    if httpx.get(self.health_url(key), timeout=2).status_code == 200:
+                        pending.discard(key)
                 except httpx.HTTPError:
                     pass
             time.sleep(0.3)
         if pending:
             raise TimeoutError(f"not healthy after {timeout}s: {sorted(pending)}")
 
+    def health_url(self, key: str) -> str:
+        name, _, instance = key.partition("#")
+        return self.url(name, int(instance or 1)) + "/healthz"
+
     def revive(self) -> list[str]:
         """Restart every service process that has exited (what a supervisor or compose's restart policy does)."""
-        dead = [name for name, proc in self.procs.items() if proc.poll() is not None]
-        for name in dead:
-            self.start_one(name)
+        dead = [key for key, proc in self.procs.items() if proc.poll() is not None]
+        for key in dead:
+            name, _, instance = key.partition("#")
+            self.start_one(name, int(instance or 1))
         return dead
 
     def kill(self, name: str, sig: int = signal.SIGKILL) -> None:

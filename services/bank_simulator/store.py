@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, insert, select, text, tuple_, update
+from sqlalchemy import func, select, text, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bank_simulator import tables
-from shared.db import insert_new
+from shared import bulk
+from shared.db import among, insert_new
 
 A, CR = tables.accounts, tables.credits
 
@@ -40,17 +41,17 @@ async def earlier_answers(session: AsyncSession, keys: list[tuple[str, int]]) ->
 
 async def credited(session: AsyncSession, item_ids: list[str]) -> set[str]:
     return set((await session.execute(select(CR.c.item_id).where(
-        CR.c.item_id.in_(item_ids), CR.c.outcome == "credited"))).scalars())
+        among(CR.c.item_id, item_ids), CR.c.outcome == "credited"))).scalars())
 
 
 async def accounts(session: AsyncSession, card_numbers: list[str]) -> dict[str, dict[str, Any]]:
-    rows = (await session.execute(select(A).where(A.c.card_number.in_(card_numbers)))).mappings()
+    rows = (await session.execute(select(A).where(among(A.c.card_number, card_numbers)))).mappings()
     return {r["card_number"]: dict(r) for r in rows}
 
 
 async def apply_credits(session: AsyncSession, rows: list[dict[str, Any]], notices: list[dict[str, Any]]) -> None:
     """Record the answers, add credits to balances and keep each beneficiary's SMS notice."""
-    await session.execute(insert(CR), rows)
+    await bulk.insert_rows(session, CR, rows)
     paid = [r for r in rows if r["outcome"] == "credited"]
     if not paid:
         return
@@ -59,7 +60,7 @@ async def apply_credits(session: AsyncSession, rows: list[dict[str, Any]], notic
         "(SELECT card, sum(amount) AS amount FROM unnest(CAST(:cards AS text[]), CAST(:amounts AS bigint[]))"
         " AS u(card, amount) GROUP BY card) v WHERE accounts.card_number = v.card"),
         {"cards": [r["card_number"] for r in paid], "amounts": [r["amount_fen"] for r in paid]})
-    await session.execute(insert(tables.notices), notices)
+    await bulk.insert_rows(session, tables.notices, notices)
 
 
 async def integrity(session: AsyncSession) -> dict[str, int]:

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.banking import tables
 from services.banking.domain import CardStatus, Outcome
+from shared import bulk
 from shared.db import among, insert_new
 
 C, CC, ORD, PAY, INS = tables.cards, tables.card_changes, tables.orders, tables.payments, tables.instructions
@@ -135,7 +136,7 @@ async def add_instruction(session: AsyncSession, instruction_id: str, order_id: 
 
 
 async def add_payments(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    await session.execute(insert(PAY), rows)
+    await bulk.insert_rows(session, PAY, rows)
 
 
 async def credited_items(session: AsyncSession, item_ids: list[str]) -> set[str]:

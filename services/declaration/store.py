@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.declaration import tables
 from services.declaration.domain import BatchStatus
+from shared import bulk
 from shared.registers import Lookup
 
 PV, UP, B, IT = tables.program_versions, tables.uploads, tables.batches, tables.items
@@ -139,7 +140,7 @@ async def batch(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
 
 async def add_batch(session: AsyncSession, values: dict[str, Any], items: list[dict[str, Any]]) -> None:
     await session.execute(insert(B).values(**values, status=BatchStatus.SUBMITTED))
-    await session.execute(insert(IT), items)
+    await bulk.insert_rows(session, IT, items)
 
 
 async def keep_review_results(session: AsyncSession, batch_id: str, rows: list[dict[str, Any]]) -> None:
