@@ -48,10 +48,21 @@ def county_registers(client: CountyClient) -> dict[str, int]:
     return load_registers(client)
 
 
+# every service that consumes (catalog only publishes) gets a second instance while the payroll flows
+SCALED_OUT = ("declaration", "review", "disclosure", "treasury", "banking", "bank_simulator", "complaint",
+              "supervision")
+
+
 @pytest.fixture(scope="session")
-def payroll(client: CountyClient, county_registers: dict[str, int]) -> PayrollResult:
-    """The demo's month, after the county's registers are loaded (as `make run` does: bank names known)."""
-    return run_payroll(client, PEOPLE, progress=lambda m: None, timeout=240, objections=True)
+def payroll(client: CountyClient, county_registers: dict[str, int], stack: ServiceProcesses) -> PayrollResult:
+    """The demo's month, after the county's registers are loaded (as `make run` does: bank names known).
+    When the first batch is submitted a second instance of every consuming service starts: its consumer
+    groups rebalance while the items flow, and the month must still add up to the fen."""
+    def progress(message: str) -> None:
+        if message.startswith("submitting") and not stack.second_instances:
+            stack.second_instances = stack.add_instances(list(SCALED_OUT))
+
+    return run_payroll(client, PEOPLE, progress=progress, timeout=240, objections=True)
 
 
 
