@@ -55,6 +55,9 @@ services:
 
   postgres:
     image: postgres:17
+    # tables that grow from nothing within minutes (a payroll's roster, ledger) get statistics in time, and index
+    # look-ups are costed for memory or SSD: keyed bulk updates use their indexes instead of scanning
+    command: ["postgres", "-c", "autovacuum_naptime=10s", "-c", "random_page_cost=1.1"]
     environment:
       POSTGRES_USER: postgres
       POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres-local-pw}

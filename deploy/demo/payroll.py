@@ -13,6 +13,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -135,8 +136,11 @@ def seed_references(c: CountyClient, people: list[Resident], marked: Planted, pe
 
 def review_batches(c: CountyClient, batches: list[dict[str, Any]], departments: dict[str, str],
                    timeout: float, progress: Callable[[str], None]) -> None:
-    """Act as the township reviewers and department approvers (two different people) for every batch."""
+    """Act as the township reviewers and department approvers (two different people) for every batch.
+    No fixed limit: stuck only when no batch has moved on for ``timeout`` seconds (a large batch takes review
+    a while to check)."""
     todo = {b["batch_id"]: b for b in batches}
+    seen: dict[str, str | None] = {}
     deadline = time.monotonic() + timeout
     while todo:
         for batch_id, b in list(todo.items()):
@@ -146,13 +150,15 @@ def review_batches(c: CountyClient, batches: list[dict[str, Any]], departments: 
                 status = _advance(c, batch_id, town, dept)
             except (RuntimeError, httpx.TransportError):  # a restarting service: try again next round
                 continue
+            if seen.get(batch_id, "") != status:
+                seen[batch_id], deadline = status, time.monotonic() + timeout
             if status in ("approved", "returned"):
                 del todo[batch_id]
         progress(f"review: {len(batches) - len(todo)}/{len(batches)} batches approved by township and department")
         if todo and time.monotonic() > deadline:
-            raise TimeoutError(f"{len(todo)} batches still in review after {timeout}s")
+            raise TimeoutError(f"{len(todo)} batches still in review, none moved on for {timeout}s")
         if todo:
-            time.sleep(0.3)
+            time.sleep(1.0)  # a reviewer looks again in a second: each look is a request per batch
 
 
 def _advance(c: CountyClient, batch_id: str, town: dict[str, str], dept: dict[str, str]) -> str | None:
@@ -315,16 +321,35 @@ def size_quotas(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]
 
 
 def declare(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], period: str, progs: list[Program],
-            timeout: float, progress: Callable[[str], None], pace: float = 0.0) -> tuple[list[dict[str, Any]], int]:
-    """Townships submit; township reviewers and department approvers decide."""
-    batches, row_errors = submit(c, rows, period, pace=pace)
-    review_batches(c, batches, {p.code: p.department_code for p in progs}, timeout, progress)
-    return batches, row_errors
+            timeout: float, progress: Callable[[str], None], pace: float = 0.0,
+            townships_at_once: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """Townships submit; township reviewers and department approvers decide. With ``townships_at_once``
+    every township works at the same time, as they would: each submits its batches and has them reviewed
+    and approved while the others are still submitting (one connection each)."""
+    departments = {p.code: p.department_code for p in progs}
+    if not townships_at_once:
+        batches, row_errors = submit(c, rows, period, pace=pace)
+        review_batches(c, batches, departments, timeout, progress)
+        return batches, row_errors
+    by_town: dict[str, dict[tuple[str, str], list[dict[str, Any]]]] = defaultdict(dict)
+    for key, part in rows.items():
+        by_town[key[0]][key] = part
+
+    def township(town_rows: dict[tuple[str, str], list[dict[str, Any]]]) -> tuple[list[dict[str, Any]], int]:
+        own = CountyClient(port_offset=c.port_offset, secret=c.secret)
+        got = submit(own, town_rows, period, pace=pace)
+        review_batches(own, got[0], departments, timeout, lambda m: None)
+        progress(f"township {next(iter(town_rows))[0]}: {len(got[0])} batches submitted, reviewed and approved")
+        return got
+
+    with ThreadPoolExecutor(max_workers=len(by_town)) as pool:
+        done = list(pool.map(township, by_town.values()))
+    return [b for batches, _ in done for b in batches], sum(errors for _, errors in done)
 
 
 def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], None] = print,
                 timeout: float = 300, seed_value: int = 632523, objections: bool = False,
-                started: Callable[[], None] | None = None) -> PayrollResult:
+                started: Callable[[], None] | None = None, townships_at_once: bool = False) -> PayrollResult:
     """One month end to end; with ``objections`` (a publicity window of a few seconds or more) two entries of
     one roster are objected to during publicity and decided after it: one upheld, one not."""
     rng = random.Random(seed_value)
@@ -338,7 +363,7 @@ def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], No
     if started:
         started()
     progress(f"submitting {sum(len(r) for r in rows.values())} declared rows in {len(rows)} batches for {period}")
-    batches, row_errors = declare(c, rows, period, progs, timeout, progress)
+    batches, row_errors = declare(c, rows, period, progs, timeout, progress, townships_at_once=townships_at_once)
     objected = object_and_decide(c, batches, {p.code: p.department_code for p in progs}, progress) \
         if objections else None
     reviewed = time.monotonic() - start

@@ -61,7 +61,7 @@ class ApprovalIn(BaseModel):
 async def import_reference(kind: Kind, rows: Annotated[list[RefRow], Body(max_length=2_000_000)], rt: RuntimeDep,
                            county: County = None, who: Viewer = Depends(FINANCE)) -> dict[str, Any]:
     """Import a new version of reference data (户籍, 死亡, 财政供养人员, 村干部及亲属) as JSON."""
-    return await rt.run(references.import_reference, who, kind, [r.model_dump(mode="json") for r in rows], "api",
+    return await rt.run(references.import_reference, who, kind, (r.model_dump(mode="json") for r in rows), "api",
                         county)
 
 

@@ -64,10 +64,12 @@ async def add_reference(session: AsyncSession, kind: str, county: str, rows: lis
     import_id = int((await session.execute(insert(tables.ref_imports).values(
         kind=kind, county=county, row_count=len(rows), imported_by=who, source=source
     ).returning(tables.ref_imports.c.import_id))).scalar_one())
-    values = [{"import_id": import_id, "name": None, "village": None, "status": None, "on_date": None,
-               "extra": None} | r for r in rows]
-    for start in range(0, len(values), SLICE):
-        await session.execute(insert(R), values[start:start + SLICE])
+    for start in range(0, len(rows), SLICE):  # a slice at a time: a million rows are never copied whole
+        part = rows[start:start + SLICE]
+        await bulk.insert_columns(session, R, {
+            "import_id": [import_id] * len(part), "id_number": [r["id_number"] for r in part],
+            **{c: [r.get(c) for r in part] for c in ("name", "village", "status", "on_date")},
+            "extra": [json.dumps(r["extra"], ensure_ascii=False) if r.get("extra") else None for r in part]})
     return import_id
 
 

@@ -5,6 +5,7 @@ own, the rest (性别, 出生日期, 乡镇, 身份, 职务, 关联村干部身�
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -36,7 +37,7 @@ LABELS = {kind: {f: h for h, f in reversed(cols.items())} for kind, cols in COLU
 AREAS = ("cropland", "grassland")
 
 
-async def import_reference(ctx: Ctx, who: Principal, kind: str, rows: list[dict[str, Any]],
+async def import_reference(ctx: Ctx, who: Principal, kind: str, rows: Iterable[dict[str, Any]],
                            source: str, county: str | None = None) -> dict[str, Any]:
     """A new version of one kind of reference data. A row with an invalid ID, date or area is listed with its
     row and column and left out; a row whose 性别/出生日期 contradict its ID is kept and listed as a warning."""
