@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
 
 from services.supervision.usecases import ledger
 from shared.auth import Role
@@ -72,3 +73,13 @@ def test_a_slim_reading_still_refuses_a_chunk_whose_items_do_not_add_up() -> Non
         Envelope[BatchSubmittedSeen].model_validate_json(json.dumps(body))
     with pytest.raises(ValidationError, match="control totals"):
         Envelope[BatchSubmitted].model_validate_json(json.dumps(body))
+
+
+async def test_a_value_too_long_for_its_column_is_refused_not_cut_short(supervision_svc: ServiceUnderTest) -> None:
+    """Bulk writes cast to the column's type without its length: the database refuses, as a row insert would
+    (the consumer then retries and dead-letters the chunk with the reason)."""
+    chunk = item_chunks(BatchSubmitted, [item(100)], 1000, batch_id="B" * 71, program_code="P", department_code="MZ",
+                        period="2026-11", township_code=TOWN)[0]
+    with pytest.raises(DBAPIError, match="too long"):
+        await supervision_svc.deliver(ledger.on_batch_submitted, _slim(BatchSubmittedSeen, chunk))
+    assert await supervision_svc.scalar("SELECT count(*) FROM ledger WHERE batch_id LIKE 'BBBB%'") == 0
