@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, text
@@ -80,10 +80,21 @@ async def insert_columns(session: AsyncSession, table: Table, params: Mapping[st
 ITEM_FIELDS = tuple(Item.model_fields)
 
 
-def item_columns(items: Sequence[Item], **same: Any) -> dict[str, list[Any]]:
-    """Items as one list per field, with columns every row shares (``batch_id=...``): for ``insert_columns``."""
-    n = len(items)
-    return {f: [getattr(i, f) for i in items] for f in ITEM_FIELDS} | {k: [v] * n for k, v in same.items()}
+def columns(objects: Sequence[Any], fields: Iterable[str], **more: Any) -> dict[str, list[Any]]:
+    """Objects as one list per column, for ``insert_columns``: each of ``fields`` read from every object; each
+    of ``more`` the same on every row (``batch_id=...``), or given as a list, one value per row."""
+    n = len(objects)
+    out = {f: [getattr(o, f) for o in objects] for f in fields}
+    for name, value in more.items():
+        if isinstance(value, list) and len(value) != n:
+            raise ValueError(f"column {name}: {len(value)} values for {n} rows")
+        out[name] = value if isinstance(value, list) else [value] * n
+    return out
+
+
+def item_columns(items: Sequence[Item], **more: Any) -> dict[str, list[Any]]:
+    """Items as one list per field, with the columns ``more`` adds (see ``columns``)."""
+    return columns(items, ITEM_FIELDS, **more)
 
 
 def stored_items(rows: Sequence[Any]) -> list[Item]:

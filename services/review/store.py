@@ -172,12 +172,10 @@ async def release_claims(session: AsyncSession, period: str, item_ids: list[str]
 async def add_items(session: AsyncSession, items: list[Item], batch_id: str, findings: list[list[dict[str, Any]]],
                     statuses: list[str], decided_by: str | None = None, reason: str | None = None) -> None:
     """Keep checked items: the body and findings go in as JSON text (no per-row encoding by the driver layer)."""
-    n = len(items)
-    await bulk.insert_columns(session, IT, {
-        "item_id": [i.item_id for i in items], "batch_id": [batch_id] * n,
-        "body": [i.model_dump_json() for i in items],
-        "findings": [json.dumps(f, ensure_ascii=False) for f in findings], "status": statuses,
-        "decided_by": [decided_by] * n, "decision_reason": [reason] * n})
+    await bulk.insert_columns(session, IT, bulk.columns(
+        items, ("item_id",), batch_id=batch_id, body=[i.model_dump_json() for i in items],
+        findings=[json.dumps(f, ensure_ascii=False) for f in findings], status=statuses, decided_by=decided_by,
+        decision_reason=reason))
 
 
 async def mark_checked(session: AsyncSession, batch_id: str, ref_versions: dict[str, int]) -> None:

@@ -107,9 +107,8 @@ async def add_order(session: AsyncSession, values: dict[str, Any]) -> None:
 
 
 async def add_order_items(session: AsyncSession, order_id: str, attempt: int, items: list[Item]) -> None:
-    await bulk.insert_columns(session, OI, {"item_id": [i.item_id for i in items], "order_id": [order_id] * len(items),
-                                            "attempt": [attempt] * len(items),
-                                            "amount_fen": [i.amount_fen for i in items]})
+    await bulk.insert_columns(session, OI, bulk.columns(items, ("item_id", "amount_fen"), order_id=order_id,
+                                                        attempt=attempt))
 
 
 async def order(session: AsyncSession, order_id: str, lock: bool = False) -> dict[str, Any] | None:

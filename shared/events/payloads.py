@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
-from typing import ClassVar, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -56,6 +56,12 @@ def _totals(label: str, amounts: list[int], count: int, fen: int) -> None:
             f"control totals of {label} do not match: header says {count} items / {fen} fen, "
             f"content has {len(amounts)} items / {sum(amounts)} fen"
         )
+
+
+def reviewed_totals(chunk: Any) -> None:
+    """A review result's control totals (full or slim reading): approved and rejected each add up to the header."""
+    _totals("approved items", [i.amount_fen for i in chunk.approved], chunk.approved_count, chunk.approved_fen)
+    _totals("rejected items", [r.item.amount_fen for r in chunk.rejected], chunk.rejected_count, chunk.rejected_fen)
 
 
 class _Chunk(Event):
@@ -156,8 +162,7 @@ class ItemsReviewed(_BatchChunk):
 
     @model_validator(mode="after")
     def _check(self) -> ItemsReviewed:
-        _totals("approved items", [i.amount_fen for i in self.approved], self.approved_count, self.approved_fen)
-        _totals("rejected items", [r.item.amount_fen for r in self.rejected], self.rejected_count, self.rejected_fen)
+        reviewed_totals(self)
         return self
 
 

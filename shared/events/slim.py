@@ -64,17 +64,10 @@ class _SlimItems(_SlimChunk):
         return self
 
 
-class BatchSubmittedSeen(_SlimChunk):
+class BatchSubmittedSeen(_SlimItems):
     event_type: ClassVar[str] = payloads.BatchSubmitted.event_type
     topic: ClassVar[str] = payloads.BatchSubmitted.topic
     items: tuple[ItemSeen, ...]
-    item_count: int
-    amount_fen: int
-
-    @model_validator(mode="after")
-    def _check(self) -> BatchSubmittedSeen:
-        _totals("declared chunk", [i.amount_fen for i in self.items], self.item_count, self.amount_fen)
-        return self
 
 
 class ItemsReviewedRefs(_SlimChunk):
@@ -89,8 +82,7 @@ class ItemsReviewedRefs(_SlimChunk):
 
     @model_validator(mode="after")
     def _check(self) -> ItemsReviewedRefs:
-        _totals("approved items", [i.amount_fen for i in self.approved], self.approved_count, self.approved_fen)
-        _totals("rejected items", [r.item.amount_fen for r in self.rejected], self.rejected_count, self.rejected_fen)
+        payloads.reviewed_totals(self)
         return self
 
 

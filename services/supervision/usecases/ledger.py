@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from typing import Any
 
 from services.supervision import store
 from services.supervision.settings import Settings
+from shared import bulk
 from shared.access import Viewer
 from shared.events.envelope import DeadLettered, Envelope
 from shared.events.oversight import (
@@ -41,30 +41,23 @@ def _head(p: Any) -> dict[str, Any]:
     return dict(p.head())
 
 
-def _columns(head: dict[str, Any], items: Sequence[Any], identity: bool = False,
-             **stage: Any) -> dict[str, list[Any]]:
-    """Ledger rows as one list per column: the batch's head and the stage repeated, the items' own values."""
-    n = len(items)
-    cols: dict[str, list[Any]] = {"item_id": [i.item_id for i in items], "amount_fen": [i.amount_fen for i in items]}
-    if identity:
-        cols |= {"id_number": [i.id_number for i in items], "card_number": [i.card_number for i in items],
-                 "village": [i.village for i in items]}
-    return cols | {k: [v] * n for k, v in head.items()} | {k: (v if isinstance(v, list) else [v] * n)
-                                                           for k, v in stage.items()}
+REF = ("item_id", "amount_fen")  # what every stage of an item carries to the ledger
+SEEN = (*REF, "id_number", "card_number", "village")  # and who, which card, which village: at declaration
 
 
 async def on_batch_submitted(ctx: Ctx, env: Envelope[BatchSubmittedSeen]) -> None:
     p, h = env.payload, _head(env.payload)
-    await store.upsert_items(ctx.session, _columns(h, p.items, True, declared=True,
-                                                   declared_at=dt.datetime.now(dt.UTC)), ("declared", "declared_at"))
+    now = dt.datetime.now(dt.UTC)
+    await store.upsert_items(ctx.session, bulk.columns(p.items, SEEN, **h, declared=True, declared_at=now),
+                             ("declared", "declared_at"))
     await store.count_progress(ctx.session, h, {"declared": (p.item_count, p.amount_fen)})
 
 
 async def on_items_reviewed(ctx: Ctx, env: Envelope[ItemsReviewedRefs]) -> None:
     p, h = env.payload, _head(env.payload)
-    approved = _columns(h, p.approved, review="approved", reject_code=None)
-    rejected = _columns(h, [r.item for r in p.rejected], review="rejected",
-                        reject_code=[r.reason_code for r in p.rejected])
+    approved = bulk.columns(p.approved, REF, **h, review="approved", reject_code=None)
+    rejected = bulk.columns([r.item for r in p.rejected], REF, **h, review="rejected",
+                            reject_code=[r.reason_code for r in p.rejected])
     await store.upsert_items(ctx.session, {k: approved[k] + rejected[k] for k in approved}, ("review", "reject_code"))
     await store.count_progress(ctx.session, h, {"approved": (p.approved_count, p.approved_fen),
                                                 "rejected": (p.rejected_count, p.rejected_fen)})
@@ -72,21 +65,21 @@ async def on_items_reviewed(ctx: Ctx, env: Envelope[ItemsReviewedRefs]) -> None:
 
 async def on_items_cleared(ctx: Ctx, env: Envelope[ItemsClearedRefs]) -> None:
     p, h = env.payload, _head(env.payload)
-    await store.upsert_items(ctx.session, _columns(h, p.items, cleared=True), ("cleared",))
+    await store.upsert_items(ctx.session, bulk.columns(p.items, REF, **h, cleared=True), ("cleared",))
     await store.count_progress(ctx.session, h, {"cleared": (p.item_count, p.amount_fen)})
 
 
 async def on_payment_ordered(ctx: Ctx, env: Envelope[PaymentOrderedRefs]) -> None:
     p, h = env.payload, _head(env.payload)
-    await store.upsert_items(ctx.session, _columns(h, p.items, ordered=True), ("ordered",))
+    await store.upsert_items(ctx.session, bulk.columns(p.items, REF, **h, ordered=True), ("ordered",))
     await store.count_progress(ctx.session, h, {"ordered": (p.item_count, p.amount_fen)})
 
 
 async def on_payment_settled(ctx: Ctx, env: Envelope[PaymentSettled]) -> None:
     p, h = env.payload, _head(env.payload)
     r = p.results
-    await store.upsert_items(ctx.session, _columns(
-        h, r, outcome=[x.outcome for x in r], outcome_code=[x.reason_code for x in r],
+    await store.upsert_items(ctx.session, bulk.columns(
+        r, REF, **h, outcome=[x.outcome for x in r], outcome_code=[x.reason_code for x in r],
         outcome_attempt=[x.attempt for x in r], settled_at=dt.datetime.now(dt.UTC)),
         ("outcome", "outcome_code", "outcome_attempt", "settled_at"), newer_attempt=True)
     # a re-issue's result counts again here (progress counts results as they come; the ledger keeps the last)
@@ -121,7 +114,7 @@ async def on_items_withdrawn(ctx: Ctx, env: Envelope[ItemsWithdrawn]) -> None:
     p = env.payload
     head = {"batch_id": p.batch_id, "program_code": p.program_code, "department_code": p.department_code,
             "township_code": p.township_code, "period": p.period}
-    await store.upsert_items(ctx.session, _columns(head, p.items, True, withdrawn=True), ("withdrawn",))
+    await store.upsert_items(ctx.session, bulk.columns(p.items, SEEN, **head, withdrawn=True), ("withdrawn",))
     await store.count_progress(ctx.session, head, {"withdrawn": (len(p.items), sum(i.amount_fen for i in p.items))})
 
 
@@ -216,6 +209,7 @@ async def on_quota_set(ctx: Ctx, env: Envelope[QuotaSet]) -> None:
 async def on_history_imported(ctx: Ctx, env: Envelope[HistoryImported]) -> None:
     """Payments made before the system, counted as declared, approved and credited (no timeliness: no dates)."""
     h = _head(env.payload)
-    await store.upsert_items(ctx.session, _columns(h, env.payload.items, True, declared=True, review="approved",
-                                                   cleared=True, ordered=True, outcome="credited", outcome_attempt=1),
+    await store.upsert_items(ctx.session, bulk.columns(env.payload.items, SEEN, **h, declared=True, review="approved",
+                                                       cleared=True, ordered=True, outcome="credited",
+                                                       outcome_attempt=1),
                              ("declared", "review", "cleared", "ordered", "outcome", "outcome_attempt"))
