@@ -48,7 +48,7 @@ bench: install  ## a county-sized payroll end to end (YKT_BENCH_PEOPLE, default 
 	$(PY) -m deploy.run --no-serve --no-campaign --bench --publicity-seconds 0 --people $${YKT_BENCH_PEOPLE:-100000}
 
 loadtest: install  ## the public pages (roster, village query, personal query) at YKT_LOAD_RATE req/s each: p50/p99/errors
-	$(PY) -m deploy.loadtest --rate $${YKT_LOAD_RATE:-100} --seconds $${YKT_LOAD_SECONDS:-10}
+	$(PY) -m deploy.loadtest --rate $${YKT_LOAD_RATE:-167} --seconds $${YKT_LOAD_SECONDS:-10}
 
 faults: install  ## 100,000 people while money-path services are SIGKILLed 60 times and Kafka restarts once
 	$(PY) -m deploy.faults --people $${YKT_FAULT_PEOPLE:-100000} --kills $${YKT_FAULT_KILLS:-60}

@@ -64,7 +64,7 @@ class Access:
     roles: frozenset[Role]
     scoped_by: Mapping[Role, str] = field(default_factory=dict)
 
-    def __call__(self, request: Request) -> Viewer:
+    async def __call__(self, request: Request) -> Viewer:  # async: not a worker thread per request
         who = current_principal(request)
         if who.role not in self.roles:
             raise Forbidden(f"role {who.role.value} may not do this; needs one of "

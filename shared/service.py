@@ -11,15 +11,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import Any
 
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI
 from fastapi.responses import JSONResponse
 from faststream import FastStream
 from faststream.kafka import KafkaBroker
@@ -31,13 +30,14 @@ from shared.db import Database
 from shared.events import topics
 from shared.events.envelope import Envelope, Event
 from shared.events.registry import wiring_problems
-from shared.logs import correlation_id, setup_logging
+from shared.logs import setup_logging
 from shared.messaging.consumer import ConsumerRuntime, Subscription
 from shared.messaging.context import Runtime
 from shared.messaging.relay import OutboxRelay
+from shared.pagecache import CachedPages, PageCache, listen
 from shared.registry import SERVICES
 from shared.settings import ServiceSettings
-from shared.web import map_database_refusals, map_domain_errors, refuse_bad_text, serve_docs_offline
+from shared.web import Correlated, RefuseBadText, map_database_refusals, map_domain_errors, serve_docs_offline
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,9 @@ class ServiceSpec:
     subscriptions: Sequence[Subscription] = ()
     background: Sequence[Background] = ()
     publishes: Sequence[type[Event]] = ()
+    # GET paths whose answers may be kept in memory until the database notifies a change (shared.pagecache;
+    # the service's migrations add the triggers)
+    cached_pages: Callable[[str], bool] | None = None
 
     @property
     def name(self) -> str:
@@ -106,6 +109,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
                         compression=settings.kafka_compression)
     runtime = Runtime(spec.name, settings, db, spec.outbox, relay.wake.set)
     consumers = ConsumerRuntime(runtime, spec.inbox)
+    cache = PageCache() if spec.cached_pages else None
     # this broker only consumes (and documents what the relay publishes): the relay's producer publishes
     broker = KafkaBroker(settings.kafka_bootstrap, log_level=logging.DEBUG)
     for sub in spec.subscriptions:
@@ -123,6 +127,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         await relay.start()
         await broker.start()
         tasks = [asyncio.create_task(job(runtime), name=job.__name__) for job in spec.background]
+        if cache is not None:
+            tasks.append(asyncio.create_task(listen(cache, settings.database_url), name="page cache"))
         log.info("%s started", spec.name)
         try:
             yield
@@ -140,15 +146,10 @@ def create_app(spec: ServiceSpec) -> FastAPI:
 
     map_domain_errors(app)
     map_database_refusals(app)
-    app.middleware("http")(refuse_bad_text)
-
-    @app.middleware("http")
-    async def correlate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        token = correlation_id.set(request.headers.get("x-correlation-id", "")[:64] or uuid.uuid4().hex)
-        try:
-            return await call_next(request)
-        finally:
-            correlation_id.reset(token)
+    app.add_middleware(RefuseBadText)
+    app.add_middleware(Correlated)
+    if cache is not None and spec.cached_pages is not None:
+        app.add_middleware(CachedPages, cache=cache, cacheable=spec.cached_pages)  # outermost: a hit does nothing else
 
     @app.get("/healthz", tags=["ops"])
     async def healthz() -> JSONResponse:
@@ -161,9 +162,12 @@ def create_app(spec: ServiceSpec) -> FastAPI:
             checks["database"] = f"error: {type(exc).__name__}"
         checks["broker"] = "ok" if await broker.ping(timeout=2) else "unreachable"
         ok = all(v == "ok" for v in checks.values())
-        body = {"service": spec.name, "status": "ok" if ok else "degraded", **checks,
+        body: dict[str, Any] = {"service": spec.name, "status": "ok" if ok else "degraded", **checks,
                 "outbox_published": relay.published, "consumed": consumers.handled,
                 "dead_lettered": consumers.dead_lettered}
+        if cache is not None:
+            body["page_cache"] = {"listening": cache.live, "hits": cache.hits, "misses": cache.misses,
+                                  "pages": len(cache.answers)}
         return JSONResponse(body, status_code=200 if ok else 503)
 
     @app.get("/asyncapi.json", tags=["ops"])

@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import uuid
 from importlib.resources import files
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request
 from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import DBAPIError
+from starlette.datastructures import Headers, QueryParams
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.errors import DomainError
 from shared.inputs import json_body_problem, text_problem
+from shared.logs import correlation_id
 from shared.messaging.context import Runtime
 
 
-def _runtime(request: Request) -> Runtime[Any]:
+async def _runtime(request: Request) -> Runtime[Any]:
+    """async: a plain function dependency would be run in a worker thread for every request."""
     runtime: Runtime[Any] = request.app.state.runtime
     return runtime
 
@@ -59,19 +63,71 @@ def map_domain_errors(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
 
 
-async def refuse_bad_text(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """NUL characters and lone surrogates in the path, query or JSON body: 422 before any handler."""
-    where, problem = None, None
-    for name, value in [("path", request.url.path), *request.query_params.multi_items()]:
-        if problem := text_problem(value):
-            where = name
+class RefuseBadText:
+    """ASGI middleware: NUL characters and lone surrogates in the path, query or JSON body get 422 before any
+    handler (plain ASGI, not BaseHTTPMiddleware: no task and stream per request)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        where, problem = None, None
+        for name, value in [("path", scope["path"]), *QueryParams(scope["query_string"]).multi_items()]:
+            if problem := text_problem(value):
+                where = name
+                break
+        if problem is None and b"json" in Headers(scope=scope).get("content-type", "").encode():
+            body, receive = await _read_body(receive)
+            problem, where = json_body_problem(body), "body"
+        if problem is not None:
+            answer = JSONResponse({"detail": [{"loc": [where], "msg": f"{where} {problem}", "type": "value_error"}]},
+                                  status_code=422)
+            await answer(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a ``receive`` that hands it on once (then waits as the server's does)."""
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
             break
-    if problem is None and "json" in request.headers.get("content-type", ""):
-        problem, where = json_body_problem(await request.body()), "body"
-    if problem is not None:
-        return JSONResponse({"detail": [{"loc": [where], "msg": f"{where} {problem}", "type": "value_error"}]},
-                            status_code=422)
-    return await call_next(request)
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body, given = b"".join(chunks), False
+
+    async def replay() -> Message:
+        nonlocal given
+        if not given:
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+class Correlated:
+    """ASGI middleware: the request's X-Correlation-Id (or a new one) is the correlation id of its logs and of
+    the events its unit of work emits."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = Headers(scope=scope).get("x-correlation-id", "")[:64]
+        token = correlation_id.set(given or uuid.uuid4().hex)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            correlation_id.reset(token)
 
 
 def _data_exception(exc: BaseException) -> bool:

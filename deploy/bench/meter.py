@@ -84,7 +84,11 @@ class Meter:
     def _name(self, pid: str) -> str | None:
         if pid not in self._names:
             try:
-                self._names[pid] = component(_read(f"/proc/{pid}/cmdline").replace("\0", " ").strip())
+                cmdline = _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip()
+                name = component(cmdline)
+                if name is None and "multiprocessing" in cmdline:  # a worker process of a service (uvicorn workers)
+                    name = self._name(_read(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()[1])
+                self._names[pid] = name
             except OSError:
                 return None
         return self._names[pid]

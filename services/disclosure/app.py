@@ -31,6 +31,7 @@ SPEC = ServiceSpec(
     ],
     background=[windows.close_due_windows],
     publishes=[ItemsCleared, RosterPublished, ObjectionFiled, ItemsWithdrawn],
+    cached_pages=pages.cacheable,
 )
 
 

@@ -55,6 +55,15 @@ ProgramQ = Query(None, pattern=r"^[A-Za-z0-9_-]{0,40}$")
 VillageQ = Query(None, max_length=100)
 
 
+_PUBLIC_DATA = ("/rosters", "/public/", "/open-data", "/village", "/catalog", "/query")
+
+
+def cacheable(path: str) -> bool:
+    """The GETs of public data a crowd repeats (pages, JSON, exports), kept by the service's page cache until
+    its database notifies a change; not the objection form (it belongs to one line being objected to)."""
+    return path == "/" or (path.startswith(_PUBLIC_DATA) and "/objection/" not in path)
+
+
 def paging(total: int, page: int, **query: Any) -> dict[str, Any]:
     return {"total": total, "page": page, "pages": max(1, math.ceil(total / PAGE)),
             "query": urlencode({k: v for k, v in query.items() if v})}
