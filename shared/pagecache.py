@@ -12,7 +12,9 @@ data changed:
   that connection is down nothing is kept or served from memory (every request renders), and on reconnecting
   the cache starts over, since notices may have been missed;
 - an answer is kept only if the generation did not move while it was rendered, so a page read before a change
-  and finished after it is never kept.
+  and finished after it is never kept;
+- requests for a page that is being rendered wait for that render instead of rendering it again (a cold cache
+  under a crowd would otherwise render each page once per waiting request).
 
 A notice reaches the listener a moment after the change commits, so a page may be the one from just before a
 change for that moment (the same a browser would show had it loaded a moment earlier).
@@ -55,6 +57,7 @@ class PageCache:
     misses: int = 0
     size: int = 0
     answers: OrderedDict[tuple[bytes, ...], Answer] = field(default_factory=OrderedDict)
+    rendering: dict[tuple[bytes, ...], asyncio.Future[Answer | None]] = field(default_factory=dict)
 
     def changed(self, *_: Any) -> None:
         """The data behind the pages changed (a notice, or the listener reconnected): forget every answer."""
@@ -104,12 +107,28 @@ class CachedPages:
             return
         key = (scope.get("raw_path") or scope["path"].encode(), scope["query_string"], _header(scope, b"host") or b"")
         answer = cache.get(key)
+        if answer is None and (pending := cache.rendering.get(key)) is not None:
+            answer = await asyncio.shield(pending)  # being rendered for another request: one render serves both
         if answer is not None:
             cache.hits += 1
             await _replay(answer, _header(scope, b"if-none-match"), send)
             return
         cache.misses += 1
-        generation = cache.generation
+        pending = cache.rendering[key] = asyncio.get_running_loop().create_future()
+        kept = None
+        try:
+            kept = await self._render(scope, receive, send)
+            if kept is not None:
+                cache.put(key, kept)
+        finally:
+            if cache.rendering.get(key) is pending:
+                del cache.rendering[key]
+            pending.set_result(kept)  # None: those waiting render it themselves
+
+    async def _render(self, scope: Scope, receive: Receive, send: Send) -> Answer | None:
+        """Pass the request on; the answer, if it may be kept (a whole 200, no cookie or no-store, and the
+        data did not change meanwhile)."""
+        cache, generation = self.cache, self.cache.generation
         seen: dict[str, Any] = {"body": [], "done": False}
 
         async def keep(message: Message) -> None:
@@ -121,13 +140,14 @@ class CachedPages:
             await send(message)
 
         await self.app(scope, receive, keep)
-        if seen["done"] and seen.get("status") == 200 and cache.live and cache.generation == generation:
-            headers: list[tuple[bytes, bytes]] = seen["headers"]
-            names = {k.lower(): v for k, v in headers}
-            if b"set-cookie" in names or b"no-store" in names.get(b"cache-control", b"") or \
-                    b"private" in names.get(b"cache-control", b""):
-                return
-            cache.put(key, Answer(200, headers, b"".join(seen["body"]), names.get(b"etag")))
+        if not (seen["done"] and seen.get("status") == 200 and cache.live and cache.generation == generation):
+            return None
+        headers: list[tuple[bytes, bytes]] = seen["headers"]
+        names = {k.lower(): v for k, v in headers}
+        control = names.get(b"cache-control", b"")
+        if b"set-cookie" in names or b"no-store" in control or b"private" in control:
+            return None
+        return Answer(200, headers, b"".join(seen["body"]), names.get(b"etag"))
 
 
 async def _replay(answer: Answer, if_none_match: bytes | None, send: Send) -> None:

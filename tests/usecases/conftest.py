@@ -46,7 +46,7 @@ class ServiceUnderTest:
         self.name = name
         module = importlib.import_module(f"services.{name}.settings")
         tables = importlib.import_module(f"services.{name}.tables")
-        self.db = Database(url, pool_size=2)
+        self.db = Database(url, pool_size=5)
         self.runtime = Runtime(name, module.Settings(database_url=url, **settings), self.db, tables.outbox)
         self.seen = 0
 

@@ -124,3 +124,18 @@ async def test_the_edge_renders_every_time_while_not_listening() -> None:
         await c.get("/rosters/B1")
         await c.get("/rosters/B1")
     assert app.count == 2 and not cache.answers
+
+
+async def test_requests_for_a_page_being_rendered_share_that_render() -> None:
+    app, cache = Renders(), PageCache(live=True)
+
+    async def slowly() -> None:
+        await asyncio.sleep(0.1)
+
+    app.during = slowly
+    async with _client(app, cache) as c:
+        answers = await asyncio.gather(*[c.get("/rosters/B1") for _ in range(5)])
+        assert [a.text for a in answers] == ["render 1"] * 5 and app.count == 1
+        missing = await asyncio.gather(*[c.get("/rosters/B1/missing") for _ in range(3)])
+        assert [a.status_code for a in missing] == [404] * 3 and app.count == 4, \
+            "an answer that may not be kept is rendered for each request"
