@@ -79,7 +79,7 @@ class RefuseBadText:
             if problem := text_problem(value):
                 where = name
                 break
-        if problem is None and b"json" in Headers(scope=scope).get("content-type", "").encode():
+        if problem is None and "json" in Headers(scope=scope).get("content-type", ""):
             body, receive = await _read_body(receive)
             problem, where = json_body_problem(body), "body"
         if problem is not None:
