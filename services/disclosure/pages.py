@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -25,26 +24,6 @@ from shared.web import RuntimeDep
 router = APIRouter(tags=["portal"])
 
 
-class Rendered:
-    """Rendered pages of paid rosters, per process, the most recently used kept (a few MB at most)."""
-
-    def __init__(self, size: int = 512) -> None:
-        self.size = size
-        self.pages: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
-
-    def get(self, key: tuple[Any, ...]) -> bytes | None:
-        page = self.pages.get(key)
-        if page is not None:
-            self.pages.move_to_end(key)
-        return page
-
-    def put(self, key: tuple[Any, ...], page: bytes) -> None:
-        self.pages[key] = page
-        while len(self.pages) > self.size:
-            self.pages.popitem(last=False)
-
-
-RENDERED = Rendered()
 portal = Portal(Path(__file__).parent)
 PAGE = 50
 Page = Query(1, ge=1, le=100_000)
@@ -98,25 +77,22 @@ async def rosters(request: Request, rt: RuntimeDep, township: str | None = TownQ
 async def roster(request: Request, batch_id: BatchId, rt: RuntimeDep, village: str | None = VillageQ,
                  page: int = Page) -> HTMLResponse:
     """One roster (a township's, or one village's part), with an objection link per line while open. A paid
-    roster does not change unless its window does: it is rendered once per version and page, and served with
-    an ETag (a browser asking again with it gets 304)."""
+    roster does not change unless its window does: it is served with an ETag of its version and page (a
+    browser asking again with it gets 304). The whole answer is kept by the page cache at the edge."""
     try:
         version = await rt.run(public.roster_version, batch_id)
         key = (batch_id, village or "", page, version)
         etag = f'"{hashlib.sha256(repr(key).encode()).hexdigest()[:32]}"'
         if version is not None and request.headers.get("if-none-match") == etag:
             return HTMLResponse(status_code=304, headers={"ETag": etag})
-        cached = RENDERED.get(key) if version is not None else None
-        if cached is None:
-            head, lines = await rt.run(public.roster, batch_id, PAGE, (page - 1) * PAGE, village or None)
-            cached = bytes(portal.render(request, "roster.html", head=head, lines=lines, village=village,
-                                         **paging(head["行数"], page, village=village)).body)
-            if version is not None:
-                RENDERED.put(key, cached)
+        head, lines = await rt.run(public.roster, batch_id, PAGE, (page - 1) * PAGE, village or None)
     except DomainError as exc:
         return portal.problem(request, exc)
-    headers = {"ETag": etag, "Cache-Control": "no-cache"} if version is not None else {}  # ask again, get 304
-    return HTMLResponse(cached, headers=headers)
+    answer = portal.render(request, "roster.html", head=head, lines=lines, village=village,
+                           **paging(head["行数"], page, village=village))
+    if version is not None:
+        answer.headers.update({"ETag": etag, "Cache-Control": "no-cache"})  # ask again, get 304
+    return answer
 
 
 @router.get("/public/rosters/{batch_id}/page", response_class=HTMLResponse, include_in_schema=False)
