@@ -17,6 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events.payloads import Item
+from shared.packing import packed, unpacked
 
 _PG = postgresql.dialect()
 
@@ -29,8 +30,9 @@ def _array_of(table: Table, column: str) -> str:
 
 @functools.cache
 def _sql(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...] | None, update: tuple[str, ...],
-         where: str | None, returning: str | None, add: tuple[str, ...]) -> str:
-    arrays = ", ".join(f"CAST(:{c} AS {_array_of(table, c)})" for c in columns)
+         where: str | None, returning: str | None, add: tuple[str, ...], packs: tuple[bool, ...]) -> str:
+    arrays = ", ".join(unpacked(c, _array_of(table, c)[:-2]) if p else f"CAST(:{c} AS {_array_of(table, c)})"
+                       for c, p in zip(columns, packs, strict=True))
     sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
     if conflict is not None:
         sets = [f"{c} = EXCLUDED.{c}" for c in update] + [f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in add]
@@ -71,9 +73,10 @@ async def insert_columns(session: AsyncSession, table: Table, params: Mapping[st
                          add: Sequence[str] = (), where: str | None = None,
                          returning: str | None = None) -> list[Any]:
     """As ``insert_rows``, given one list per column."""
+    bind = {k: packed(v) for k, v in params.items()}
     sql = _sql(table, tuple(params), tuple(conflict) if conflict is not None else None, tuple(update), where,
-               returning, tuple(add))
-    got = await session.execute(text(sql), {k: list(v) for k, v in params.items()})
+               returning, tuple(add), tuple(v is not None for v in bind.values()))
+    got = await session.execute(text(sql), {k: v if v is not None else list(params[k]) for k, v in bind.items()})
     return list(got.scalars()) if returning else []
 
 

@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, Column, MetaData, String, Table, any_, bindparam, text
+from sqlalchemy import ARRAY, BigInteger, Column, MetaData, String, Table, any_, bindparam, func, literal_column, text
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from shared.packing import packed
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -25,8 +27,17 @@ def counter(name: str) -> Column[int]:
 
 
 def among(column: Any, values: Sequence[str]) -> Any:
-    """``column = ANY(:array)``: one parameter however many values (asyncpg allows at most 32,767)."""
-    return column == any_(bindparam(f"{column.name}_among", list(values), type_=ARRAY(String)))
+    """``column = ANY(:array)``: one parameter however many values (asyncpg allows at most 32,767); the values
+    packed into one text where they allow (``shared.packing``)."""
+    name = f"{column.name}_among"
+    text_ = packed(values)
+    if text_ is None:
+        return column == any_(bindparam(name, list(values), type_=ARRAY(String)))
+    return column == any_(func.string_to_array(bindparam(name, text_, type_=String), _US, _RS))
+
+
+_US: Any = literal_column("chr(31)")
+_RS: Any = literal_column("chr(30)")
 
 
 SLICE = 5000  # rows per bulk statement: few round trips, no statement with too many parameters

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bank_simulator import tables
 from shared import bulk
 from shared.db import among, insert_new
+from shared.packing import array_params
 
 A, CR = tables.accounts, tables.credits
 
@@ -32,10 +33,16 @@ async def set_account_status(session: AsyncSession, card_number: str, status: st
 
 
 async def earlier_answers(session: AsyncSession, keys: list[tuple[str, int]]) -> dict[tuple[str, int], Any]:
-    """The answers already given to these (item, attempt) lines."""
+    """The answers already given to these (item, attempt) lines (one statement over two arrays: a tuple IN
+    list would be compiled again for every chunk, as its values are rendered into the SQL)."""
     if not keys:
         return {}
-    rows = await session.execute(select(CR).where(tuple_(CR.c.item_id, CR.c.attempt).in_(keys)))
+    sql, bind = array_params({"ids": "text", "attempts": "int"},
+                             {"ids": [k for k, _ in keys], "attempts": [a for _, a in keys]})
+    rows = await session.execute(text(
+        "SELECT c.item_id, c.attempt, c.outcome, c.reason_code, c.amount_fen FROM credits c "
+        f"JOIN unnest({sql['ids']}, {sql['attempts']}) AS v(item_id, attempt) "
+        "ON c.item_id = v.item_id AND c.attempt = v.attempt"), bind)
     return {(r.item_id, r.attempt): r for r in rows}
 
 
@@ -55,11 +62,12 @@ async def apply_credits(session: AsyncSession, rows: list[dict[str, Any]], notic
     paid = [r for r in rows if r["outcome"] == "credited"]
     if not paid:
         return
+    sql, bind = array_params({"cards": "text", "amounts": "bigint"},
+                             {"cards": [r["card_number"] for r in paid], "amounts": [r["amount_fen"] for r in paid]})
     await session.execute(text(
         "UPDATE accounts SET balance_fen = balance_fen + v.amount FROM "
-        "(SELECT card, sum(amount) AS amount FROM unnest(CAST(:cards AS text[]), CAST(:amounts AS bigint[]))"
-        " AS u(card, amount) GROUP BY card) v WHERE accounts.card_number = v.card"),
-        {"cards": [r["card_number"] for r in paid], "amounts": [r["amount_fen"] for r in paid]})
+        f"(SELECT card, sum(amount) AS amount FROM unnest({sql['cards']}, {sql['amounts']})"
+        " AS u(card, amount) GROUP BY card) v WHERE accounts.card_number = v.card"), bind)
     await bulk.insert_rows(session, tables.notices, notices)
 
 

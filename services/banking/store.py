@@ -13,6 +13,7 @@ from services.banking import tables
 from services.banking.domain import CardStatus, Outcome
 from shared import bulk
 from shared.db import among, insert_new
+from shared.packing import array_params
 
 C, CC, ORD, PAY, INS = tables.cards, tables.card_changes, tables.orders, tables.payments, tables.instructions
 
@@ -144,22 +145,23 @@ async def credited_items(session: AsyncSession, item_ids: list[str]) -> set[str]
         among(PAY.c.item_id, item_ids), PAY.c.outcome == Outcome.CREDITED))).scalars())
 
 
-_APPLY = text("""
+_APPLY = """
 UPDATE payments SET outcome = v.outcome, reason_code = v.reason
-FROM unnest(CAST(:ids AS text[]), CAST(:attempts AS int[]), CAST(:outcomes AS text[]), CAST(:reasons AS text[]),
-            CAST(:amounts AS bigint[])) AS v(item_id, attempt, outcome, reason, amount)
+FROM unnest({ids}, {attempts}, {outcomes}, {reasons}, {amounts}) AS v(item_id, attempt, outcome, reason, amount)
 WHERE payments.item_id = v.item_id AND payments.attempt = v.attempt AND payments.outcome IS NULL
   AND payments.order_id = :order AND payments.amount_fen = v.amount
 RETURNING payments.item_id, payments.attempt, payments.outcome, payments.reason_code, payments.amount_fen
-""")
+"""
 
 
 async def apply_feedback(session: AsyncSession, order_id: str, results: list[Any]) -> list[Any]:
     """Settle each pending payment the bank answered for, once; returns the payments settled now."""
-    return list((await session.execute(_APPLY, {
-        "ids": [r.item_id for r in results], "attempts": [r.attempt for r in results],
-        "outcomes": [r.outcome for r in results], "reasons": [r.reason_code for r in results],
-        "amounts": [r.amount_fen for r in results], "order": order_id})).all())
+    sql, bind = array_params(
+        {"ids": "text", "attempts": "int", "outcomes": "text", "reasons": "text", "amounts": "bigint"},
+        {"ids": [r.item_id for r in results], "attempts": [r.attempt for r in results],
+         "outcomes": [r.outcome for r in results], "reasons": [r.reason_code for r in results],
+         "amounts": [r.amount_fen for r in results]})
+    return list((await session.execute(text(_APPLY.format(**sql)), bind | {"order": order_id})).all())
 
 
 async def payments_of(session: AsyncSession, order_id: str, item_ids: list[str]) -> list[Any]:

@@ -3,6 +3,7 @@ from fastapi import FastAPI
 from services.declaration import api, tables, usecases
 from services.declaration.settings import Settings
 from shared.audit_routes import audit_router
+from shared.events import slim
 from shared.events.oversight import BankRegistered, TownshipRegistered
 from shared.events.payloads import BatchSubmitted, ItemsReviewed, ProgramPublished
 from shared.messaging.consumer import Subscription
@@ -13,7 +14,7 @@ SPEC = ServiceSpec(
     routers=[api.router, audit_router(tables.audit)],
     subscriptions=[
         Subscription(ProgramPublished, usecases.on_program_published),
-        Subscription(ItemsReviewed, usecases.on_items_reviewed),
+        Subscription(ItemsReviewed, usecases.on_items_reviewed, reads=slim.ItemsReviewedReasons),
         Subscription(BankRegistered, usecases.on_bank_registered),
     ],
     publishes=[BatchSubmitted, TownshipRegistered],

@@ -143,9 +143,12 @@ async def add_batch(session: AsyncSession, values: dict[str, Any], items: list[d
     await bulk.insert_rows(session, IT, items)
 
 
-async def keep_review_results(session: AsyncSession, batch_id: str, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await session.execute(pg_insert(tables.item_reviews).on_conflict_do_nothing(), rows)
+async def keep_review_results(session: AsyncSession, batch_id: str, columns: dict[str, list[Any]]) -> None:
+    """Review's decision on each item (one list per column), once: a redelivered chunk changes nothing."""
+    n = len(columns["item_id"])
+    if n:
+        await bulk.insert_columns(session, tables.item_reviews, columns | {"batch_id": [batch_id] * n},
+                                  conflict=("item_id",))
     await session.execute(update(B).where(B.c.batch_id == batch_id).values(status=BatchStatus.REVIEWED))
 
 

@@ -19,7 +19,8 @@ from shared.auth import Principal, Role
 from shared.errors import Invalid, NotFound
 from shared.events.envelope import Envelope
 from shared.events.oversight import BankRegistered, TownshipRegistered
-from shared.events.payloads import BatchSubmitted, Item, ItemsReviewed, ProgramPublished
+from shared.events.payloads import BatchSubmitted, Item, ProgramPublished
+from shared.events.slim import ItemsReviewedReasons
 from shared.messaging.chunks import item_chunks
 from shared.messaging.context import HandlerContext
 from shared.periods import period_start
@@ -63,14 +64,16 @@ async def on_program_published(ctx: Ctx, env: Envelope[ProgramPublished]) -> Non
          "standard_fen": p.standard_fen, "unit": p.unit})
 
 
-async def on_items_reviewed(ctx: Ctx, env: Envelope[ItemsReviewed]) -> None:
+async def on_items_reviewed(ctx: Ctx, env: Envelope[ItemsReviewedReasons]) -> None:
     """Record review's decisions; rejected items go back to the declarer with their reasons."""
     c = env.payload
-    rows = [{"item_id": i.item_id, "batch_id": c.batch_id, "decision": "approved", "reason_code": None,
-             "reason": None} for i in c.approved]
-    rows += [{"item_id": r.item.item_id, "batch_id": c.batch_id, "decision": "rejected",
-              "reason_code": r.reason_code, "reason": r.reason[:500]} for r in c.rejected]
-    await store.keep_review_results(ctx.session, c.batch_id, rows)
+    rejected = c.rejected
+    await store.keep_review_results(ctx.session, c.batch_id, {
+        "item_id": [i.item_id for i in c.approved] + [r.item.item_id for r in rejected],
+        "decision": ["approved"] * len(c.approved) + ["rejected"] * len(rejected),
+        "reason_code": [None] * len(c.approved) + [r.reason_code for r in rejected],
+        "reason": [None] * len(c.approved) + [r.reason[:500] for r in rejected],
+    })
 
 
 async def _context(ctx: Ctx, who: Principal, program_code: str, period: str, township: str,

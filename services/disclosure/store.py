@@ -15,6 +15,7 @@ from services.disclosure.domain import PUBLIC_WINDOWS, LineStatus, WindowStatus
 from shared import bulk
 from shared.db import among
 from shared.events.payloads import Item
+from shared.packing import array_params
 
 W, ROSTER, HOLDS, PERSON_HOLDS = tables.windows, tables.roster, tables.holds, tables.person_holds
 PROGRAMS, TOWNSHIPS, SUPPLEMENTS = tables.programs, tables.townships, tables.supplements
@@ -77,21 +78,23 @@ async def due_windows(session: AsyncSession, limit: int = 20) -> list[str]:
 
 
 # approved -> paid | unpaid; unpaid -> paid when a re-issue is credited; paid is final (domain.LINE_FLOW)
-_APPLY = text("""
+_APPLY = """
 UPDATE roster SET status = CASE WHEN v.outcome = 'credited' THEN 'paid' ELSE 'unpaid' END,
                   reason_code = v.reason, settled_at = now()
-FROM unnest(CAST(:ids AS text[]), CAST(:outcomes AS text[]), CAST(:reasons AS text[])) AS v(item_id, outcome, reason),
-     (SELECT item_id, status FROM roster WHERE item_id = ANY(CAST(:ids AS text[])) FOR UPDATE) AS old
+FROM unnest({ids}, {outcomes}, {reasons}) AS v(item_id, outcome, reason),
+     (SELECT item_id, status FROM roster WHERE item_id = ANY({ids}) FOR UPDATE) AS old
 WHERE roster.item_id = v.item_id AND old.item_id = roster.item_id
   AND (roster.status = 'approved' OR (roster.status = 'unpaid' AND v.outcome = 'credited'))
 RETURNING old.status AS before, roster.status, roster.amount_fen
-""")
+"""
 
 
 async def apply_results(session: AsyncSession, ids: list[str], outcomes: list[str],
                         reasons: list[str | None]) -> list[Any]:
     """Mark lines paid or unpaid; returns (before, status, amount_fen) of each line that changed."""
-    return list((await session.execute(_APPLY, {"ids": ids, "outcomes": outcomes, "reasons": reasons})).all())
+    sql, bind = array_params({"ids": "text", "outcomes": "text", "reasons": "text"},
+                             {"ids": ids, "outcomes": outcomes, "reasons": reasons})
+    return list((await session.execute(text(_APPLY.format(**sql)), bind)).all())
 
 
 async def add_to_window(session: AsyncSession, batch_id: str, **deltas: int) -> dict[str, Any] | None:

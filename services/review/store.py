@@ -139,20 +139,29 @@ async def _officials(session: AsyncSession, found: dict[str, dict[str, Any]],
 
 
 async def claim(session: AsyncSession, program: str, period: str, claims: list[tuple[str, str]]) -> set[str]:
-    """Claim (id_number, item_id) pairs for a program and period; returns the item ids that got their claim."""
-    got = await session.execute(pg_insert(tables.claims).on_conflict_do_nothing().returning(tables.claims.c.item_id),
-                                [{"program_code": program, "period": period, "id_number": i, "item_id": item}
-                                 for i, item in claims])
-    return set(got.scalars())
+    """Claim (id_number, item_id) pairs for a program and period; returns the item ids that got their claim
+    (the first of the same person twice in one chunk)."""
+    if not claims:
+        return set()
+    got = await bulk.insert_columns(session, tables.claims, {
+        "program_code": [program] * len(claims), "period": [period] * len(claims),
+        "id_number": [i for i, _ in claims], "item_id": [item for _, item in claims]},
+        conflict=("program_code", "period", "id_number"), returning="item_id")
+    return set(got)
 
 
 async def card_holders(session: AsyncSession, period: str, pairs: list[tuple[str, str]]) -> dict[str, str]:
-    """Claim each (card, person) for the period; return the first person claiming each card."""
+    """Claim each (card, person) for the period (the first of a card twice in one chunk); return the first
+    person claiming each card."""
+    if not pairs:
+        return {}
     cc = tables.card_claims
-    await session.execute(pg_insert(cc).on_conflict_do_nothing(), [
-        {"period": period, "card_number": card, "id_number": person} for card, person in pairs])
+    cards = [card for card, _ in pairs]
+    await bulk.insert_columns(session, cc, {"period": [period] * len(pairs), "card_number": cards,
+                                            "id_number": [person for _, person in pairs]},
+                              conflict=("period", "card_number"))
     rows = await session.execute(select(cc.c.card_number, cc.c.id_number).where(
-        cc.c.period == period, among(cc.c.card_number, [card for card, _ in pairs])))
+        cc.c.period == period, among(cc.c.card_number, cards)))
     return {r.card_number: r.id_number for r in rows}
 
 

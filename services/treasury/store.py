@@ -13,6 +13,7 @@ from services.treasury.domain import ORDER_FLOW, OrderStatus, allocate, give_bac
 from shared import bulk
 from shared.db import among
 from shared.events.payloads import Item
+from shared.packing import array_params
 
 Q, OQ, ORD, OI, CLEARED = tables.quotas, tables.order_quota, tables.orders, tables.order_items, tables.cleared_items
 INTAKE = tables.intake
@@ -141,20 +142,21 @@ async def mark_reissued(session: AsyncSession, order_id: str, item_ids: list[str
                           .values(reissued_at=func.now()))
 
 
-_APPLY = text("""
+_APPLY = """
 UPDATE order_items SET outcome = CASE WHEN v.outcome = 'credited' THEN 'credited' ELSE 'returned' END,
                        reason_code = v.reason
-FROM unnest(CAST(:ids AS text[]), CAST(:outcomes AS text[]), CAST(:reasons AS text[])) AS v(item_id, outcome, reason)
+FROM unnest({ids}, {outcomes}, {reasons}) AS v(item_id, outcome, reason)
 WHERE order_items.order_id = :order AND order_items.item_id = v.item_id AND order_items.outcome IS NULL
 RETURNING order_items.outcome, order_items.amount_fen
-""")
+"""
 
 
 async def apply_results(session: AsyncSession, order_id: str, ids: list[str], outcomes: list[str],
                         reasons: list[str | None]) -> list[Any]:
     """Each item of the order settled once: (outcome, amount_fen) of those settled now."""
-    return list((await session.execute(_APPLY, {"ids": ids, "outcomes": outcomes, "reasons": reasons,
-                                                "order": order_id})).all())
+    sql, bind = array_params({"ids": "text", "outcomes": "text", "reasons": "text"},
+                             {"ids": ids, "outcomes": outcomes, "reasons": reasons})
+    return list((await session.execute(text(_APPLY.format(**sql)), bind | {"order": order_id})).all())
 
 
 async def add_results(session: AsyncSession, order_id: str, credited: list[int],

@@ -39,6 +39,12 @@ class RejectedRef(_Slim):
     reason_code: str
 
 
+class RejectedWhy(RejectedRef):
+    """A rejected item with the reviewer's words, as the declarer is shown them."""
+
+    reason: str
+
+
 class _SlimChunk(Event):
     model_config = ConfigDict(frozen=True, extra="ignore")
     key_field: ClassVar[str] = "batch_id"
@@ -84,6 +90,12 @@ class ItemsReviewedRefs(_SlimChunk):
     def _check(self) -> ItemsReviewedRefs:
         payloads.reviewed_totals(self)
         return self
+
+
+class ItemsReviewedReasons(ItemsReviewedRefs):
+    """Review's decisions as declaration keeps them: ids, and the reason of each rejected item."""
+
+    rejected: tuple[RejectedWhy, ...]
 
 
 class ItemsClearedRefs(_SlimItems):

@@ -7,6 +7,7 @@ import datetime as dt
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Sequence
 from itertools import groupby
 from typing import Any
 
@@ -129,10 +130,22 @@ async def on_bank_feedback(ctx: Ctx, env: Envelope[BankFeedbackReported]) -> Non
     applied = await store.apply_feedback(ctx.session, f.order_id, list(f.results))
     if len(applied) != len(f.results):
         await _check_unapplied(ctx, f, {(a.item_id, a.attempt) for a in applied}, str(env.event_id))
-    results = [PaymentResult(item_id=a.item_id, attempt=a.attempt, outcome=a.outcome, reason_code=a.reason_code,
-                             amount_fen=a.amount_fen) for a in applied]
+    results = _as_applied(f.results, applied)
     if results:
         await _settle(ctx, f.order_id, f"{f.instruction_id}@{env.event_id}", results)
+
+
+def _as_applied(answered: Sequence[PaymentResult], applied: Sequence[Any]) -> list[PaymentResult]:
+    """The bank's results that settled a payment now, each once and as it was applied (the bank's own
+    result objects, in the bank's order: no model is built again per item)."""
+    now = {(a.item_id, a.attempt): (a.outcome, a.reason_code, a.amount_fen) for a in applied}
+    out = []
+    for r in answered:
+        key = (r.item_id, r.attempt)
+        if now.get(key) == (r.outcome, r.reason_code, r.amount_fen):
+            out.append(r)
+            del now[key]
+    return out
 
 
 async def _check_unapplied(ctx: Ctx, f: BankFeedbackReported, applied: set[tuple[str, int]], answer: str) -> None:
