@@ -15,6 +15,7 @@ from services.disclosure.domain import PUBLIC_WINDOWS, LineStatus, WindowStatus
 from shared import bulk
 from shared.db import among
 from shared.events.payloads import Item
+from shared.messaging.chunks import RawChunk
 from shared.packing import array_params
 
 W, ROSTER, HOLDS, PERSON_HOLDS = tables.windows, tables.roster, tables.holds, tables.person_holds
@@ -46,6 +47,12 @@ async def lines(session: AsyncSession, batch_id: str, limit: int | None = None, 
     if status:
         q = q.where(ROSTER.c.status == status)
     return list((await session.execute(q if limit is None else q.limit(limit))).mappings().all())
+
+
+async def approved_chunks(session: AsyncSession, batch_id: str, size: int) -> list[RawChunk]:
+    """The batch's approved lines as items in chunks of JSON, as they go out cleared for payment."""
+    return await bulk.item_chunks_json(session, ROSTER, "batch_id = :b AND status = :s",
+                                       {"b": batch_id, "s": LineStatus.APPROVED.value}, size)
 
 
 async def count_lines(session: AsyncSession, batch_id: str, village: str | None = None) -> int:

@@ -7,8 +7,7 @@ import json
 from decimal import Decimal
 from typing import Any
 
-from pydantic import TypeAdapter
-from sqlalchemy import delete, func, insert, select, text, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +16,7 @@ from services.review.domain import BatchStatus, ItemStatus, Program, References
 from shared import bulk
 from shared.db import SLICE, among
 from shared.events.payloads import Item
+from shared.packing import array_params
 
 KINDS = ("household", "deaths", "public_employees", "village_officials", "land")
 R, B, IT = tables.ref_rows, tables.batches, tables.items
@@ -165,17 +165,23 @@ async def card_holders(session: AsyncSession, period: str, pairs: list[tuple[str
     return {r.card_number: r.id_number for r in rows}
 
 
-async def release_claims(session: AsyncSession, period: str, item_ids: list[str]) -> None:
-    """A row people rejected may come back corrected in a later batch: its claims no longer count."""
+async def release_claims(session: AsyncSession, program: str, period: str, item_ids: list[str]) -> None:
+    """A row people rejected may come back corrected in a later batch: its claims no longer count. Both
+    deletes go by the claims' keys (program, period, person; period, card): no scan of every claim."""
     if not item_ids:
         return
-    bodies = (await session.execute(select(IT.c.body).where(among(IT.c.item_id, item_ids)))).scalars().all()
-    await session.execute(delete(tables.claims).where(among(tables.claims.c.item_id, item_ids)))
-    # one statement on the claims' key (period, card): not a scan of every claim per released row
+    bodies = (await session.execute(select(IT.c.item_id, IT.c.body).where(among(IT.c.item_id, item_ids)))).all()
+    sql, bind = array_params({"ids": "text", "items": "text"}, {
+        "ids": [b.body["id_number"] for b in bodies], "items": [b.item_id for b in bodies]})
     await session.execute(text(
-        "DELETE FROM card_claims c USING unnest(CAST(:cards AS text[]), CAST(:ids AS text[])) AS v(card, id) "
-        "WHERE c.period = :period AND c.card_number = v.card AND c.id_number = v.id"),
-        {"period": period, "cards": [b["card_number"] for b in bodies], "ids": [b["id_number"] for b in bodies]})
+        f"DELETE FROM claims c USING unnest({sql['ids']}, {sql['items']}) AS v(id, item) "
+        "WHERE c.program_code = :program AND c.period = :period AND c.id_number = v.id AND c.item_id = v.item"),
+        bind | {"program": program, "period": period})
+    sql, bind = array_params({"cards": "text", "ids": "text"}, {
+        "cards": [b.body["card_number"] for b in bodies], "ids": [b.body["id_number"] for b in bodies]})
+    await session.execute(text(
+        f"DELETE FROM card_claims c USING unnest({sql['cards']}, {sql['ids']}) AS v(card, id) "
+        "WHERE c.period = :period AND c.card_number = v.card AND c.id_number = v.id"), bind | {"period": period})
 
 
 async def add_items(session: AsyncSession, items: list[Item], batch_id: str, findings: list[list[dict[str, Any]]],
@@ -229,17 +235,13 @@ async def set_batch(session: AsyncSession, batch_id: str, **values: Any) -> None
     await session.execute(update(B).where(B.c.batch_id == batch_id).values(**values, ))
 
 
-async def decided_items(session: AsyncSession, batch_id: str) -> tuple[list[Any], list[Item]]:
-    """The batch's items in order: their decision (status, the first finding, who decided and why) and, parsed
-    in one go from the stored JSON, the declared items themselves."""
-    rows = (await session.execute(text(
+async def decided_items(session: AsyncSession, batch_id: str) -> list[Any]:
+    """The batch's items in order: their decision (status, the first finding, who decided and why), amount,
+    and the declared item itself as its stored JSON text."""
+    return list((await session.execute(text(
         "SELECT item_id, status, decided_by, decision_reason, findings -> 0 ->> 'code' AS first_code, "
-        "findings -> 0 ->> 'reason' AS first_reason, CAST(body AS text) AS body FROM items "
-        "WHERE batch_id = :b ORDER BY item_id"), {"b": batch_id})).all()
-    return list(rows), _ITEMS.validate_json("[" + ",".join(r.body for r in rows) + "]")
-
-
-_ITEMS = TypeAdapter(list[Item])
+        "findings -> 0 ->> 'reason' AS first_reason, CAST(body ->> 'amount_fen' AS bigint) AS amount_fen, "
+        "CAST(body AS text) AS body FROM items WHERE batch_id = :b ORDER BY item_id"), {"b": batch_id})).all())
 
 
 async def queue(session: AsyncSession, narrowed: dict[str, str], status: str | None) -> list[dict[str, Any]]:

@@ -13,6 +13,7 @@ from services.treasury.domain import ORDER_FLOW, OrderStatus, allocate, give_bac
 from shared import bulk
 from shared.db import among
 from shared.events.payloads import Item
+from shared.messaging.chunks import RawChunk
 from shared.packing import array_params
 
 Q, OQ, ORD, OI, CLEARED = tables.quotas, tables.order_quota, tables.orders, tables.order_items, tables.cleared_items
@@ -90,9 +91,26 @@ async def _cleared(session: AsyncSession, where: Any) -> list[Item]:
     return bulk.stored_items((await session.execute(q)).mappings().all())
 
 
-async def cleared_batch(session: AsyncSession, batch_id: str) -> list[Item]:
-    """Every cleared item of a batch, as items again."""
-    return await _cleared(session, CLEARED.c.batch_id == batch_id)
+async def cleared_by_bank(session: AsyncSession, batch_id: str) -> list[tuple[str, int, int]]:
+    """A batch's cleared items per agency bank: (bank, items, fen), by bank code."""
+    rows = await session.execute(text(
+        "SELECT bank_code, count(*) AS n, sum(amount_fen) AS fen FROM cleared_items WHERE batch_id = :b "
+        "GROUP BY bank_code ORDER BY bank_code"), {"b": batch_id})
+    return [(r.bank_code, int(r.n), int(r.fen)) for r in rows]
+
+
+async def order_cleared(session: AsyncSession, order_id: str, batch_id: str, bank: str) -> None:
+    """The first attempt of an order: the batch's cleared items of that bank."""
+    await session.execute(text(
+        "INSERT INTO order_items (item_id, amount_fen, order_id, attempt) "
+        "SELECT item_id, amount_fen, :o, 1 FROM cleared_items WHERE batch_id = :b AND bank_code = :bank"),
+        {"o": order_id, "b": batch_id, "bank": bank})
+
+
+async def cleared_chunks(session: AsyncSession, batch_id: str, bank: str, size: int) -> list[RawChunk]:
+    """The batch's cleared items of one bank in chunks of JSON, as the order sends them."""
+    return await bulk.item_chunks_json(session, CLEARED, "batch_id = :b AND bank_code = :bank",
+                                       {"b": batch_id, "bank": bank}, size)
 
 
 async def cleared_items(session: AsyncSession, item_ids: list[str]) -> list[Item]:

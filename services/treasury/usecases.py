@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, Field
@@ -63,27 +62,35 @@ async def on_items_cleared(ctx: Ctx, env: Envelope[ItemsCleared]) -> None:
 
 
 async def _order_batch(ctx: Ctx, c: ItemsCleared) -> None:
-    items = await store.cleared_batch(ctx.session, c.batch_id)
-    mismatch = (len(items), fen(items)) != (c.batch_item_count, c.batch_amount_fen)
-    by_bank: dict[str, list[Item]] = defaultdict(list)
-    for item in items:
-        by_bank[item.bank_code].append(item)
+    """One order per agency bank of the batch's cleared items, each drawn on the program's quota; the items
+    go on to banking as the database renders them (they were validated as they came in)."""
+    banks = await store.cleared_by_bank(ctx.session, c.batch_id)
+    mismatch = (sum(n for _, n, _ in banks), sum(f for _, _, f in banks)) != (c.batch_item_count, c.batch_amount_fen)
     head = BatchHead(c.batch_id, c.program_code, c.department_code, c.period, c.township_code)
-    for bank, bank_items in sorted(by_bank.items()):
+    for bank, count, amount in banks:
         order_id = f"{c.batch_id}-{bank}"
-        amount = fen(bank_items)
         hold = "control totals of the batch do not match its items" if mismatch else None
         if hold is None and not await store.reserve_quota(ctx.session, order_id, c.program_code,
                                                           period_year(c.period), amount, ctx.settings.draw_by_shares):
             hold = f"quota (指标) of {c.program_code} {period_year(c.period)} cannot cover {fen_to_yuan(amount)} yuan"
         await store.add_order(ctx.session, {
             "order_id": order_id, "batch_id": c.batch_id, "program_code": c.program_code, "period": c.period,
-            "bank_code": bank, "item_count": len(bank_items), "amount_fen": amount,
+            "bank_code": bank, "item_count": count, "amount_fen": amount,
             "status": OrderStatus.HELD if hold else OrderStatus.ORDERED, "hold_reason": hold})
         if hold:
             log.warning("order %s held: %s", order_id, hold)
             continue
-        await _send_order(ctx, order_id, head, bank, bank_items, 1)
+        await store.order_cleared(ctx.session, order_id, c.batch_id, bank)
+        chunks = await store.cleared_chunks(ctx.session, c.batch_id, bank, ctx.settings.chunk_size)
+        await ctx.emit(*[PaymentOrdered.with_raw(
+            {"items": part.items}, **_order_head(head, order_id, bank, 1, count, amount), chunk_index=n,
+            chunk_count=len(chunks), item_count=part.count, amount_fen=part.fen) for n, part in enumerate(chunks)])
+
+
+def _order_head(head: BatchHead, order_id: str, bank: str, attempt: int, count: int, amount: int) -> dict[str, Any]:
+    return {"batch_id": head.batch_id, "program_code": head.program_code, "department_code": head.department_code,
+            "period": head.period, "township_code": head.township_code, "order_id": order_id, "bank_code": bank,
+            "attempt": attempt, "order_item_count": count, "order_amount_fen": amount}
 
 
 async def _send_order(ctx: Ctx, order_id: str, head: BatchHead, bank: str, items: list[Item], attempt: int) -> None:
@@ -91,9 +98,7 @@ async def _send_order(ctx: Ctx, order_id: str, head: BatchHead, bank: str, items
     await store.add_order_items(ctx.session, order_id, attempt, items)
     amount = fen(items)
     await ctx.emit(*build(items, ctx.settings.chunk_size, lambda n, count, part: PaymentOrdered(
-        batch_id=head.batch_id, program_code=head.program_code, department_code=head.department_code,
-        period=head.period, township_code=head.township_code, chunk_index=n, chunk_count=count,
-        order_id=order_id, bank_code=bank, attempt=attempt, order_item_count=len(items), order_amount_fen=amount,
+        **_order_head(head, order_id, bank, attempt, len(items), amount), chunk_index=n, chunk_count=count,
         items=tuple(part), item_count=len(part), amount_fen=fen(part))))
 
 

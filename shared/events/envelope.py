@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, Generic, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from shared.events import topics
 
@@ -24,10 +25,37 @@ class Event(BaseModel):
     topic: ClassVar[str]
     key_field: ClassVar[str]
 
+    # list fields that go out as JSON text this service already holds (see ``with_raw``)
+    _raw: dict[str, str] = PrivateAttr(default_factory=dict)
+
     def partition_key(self) -> str | None:
         """The Kafka key: events of one batch (or order, program ...) stay in order on one partition."""
         value = getattr(self, self.key_field)
         return None if value is None else str(value)
+
+    @classmethod
+    def with_raw(cls, raw: Mapping[str, str], **fields: Any) -> Self:
+        """The event with list fields given as JSON array text (``raw``: field -> text) instead of models.
+
+        For items a service validated when they came in and kept: it sends them on as its database renders
+        them, without building a model per item. The other ``fields`` are given whole, with the counts and
+        totals computed from the same rows as the text; the event is not validated here (its item fields are
+        empty until it is serialized), every consumer validates it whole, totals included, as it parses.
+        """
+        event = cls.model_construct(None, **fields, **dict.fromkeys(raw, ()))
+        event._raw = dict(raw)
+        return event
+
+
+def dump(envelope: Envelope[Any]) -> str:
+    """The envelope as JSON, with any raw list fields of its payload put in place (see ``Event.with_raw``)."""
+    text = envelope.model_dump_json()
+    for name, value in envelope.payload._raw.items():
+        empty = f'"{name}":[]'
+        if text.count(empty) != 1:
+            raise ValueError(f"{envelope.event_type}: cannot place raw field {name!r} ({text.count(empty)} places)")
+        text = text.replace(empty, f'"{name}":{value}')
+    return text
 
 
 P = TypeVar("P", bound=Event)
@@ -49,7 +77,10 @@ class Envelope(BaseModel, Generic[P]):
 def wrap(payload: P, *, producer: str, correlation_id: str, causation_id: str | None = None,
          event_id: uuid.UUID | None = None) -> Envelope[P]:
     """Put a payload in a new envelope with a fresh event id (or a given, deterministic one)."""
-    return Envelope[type(payload)](  # type: ignore[misc,operator]
+    model: Any = Envelope[type(payload)]  # type: ignore[misc]
+    # a payload with raw fields is whole only once serialized: it is put in as it is, not validated again
+    make = model.model_construct if payload._raw else model
+    return make(  # type: ignore[no-any-return]
         event_id=event_id or uuid.uuid4(),
         event_type=payload.event_type,
         schema_version=payload.schema_version,

@@ -9,16 +9,19 @@ arrival that completes the count assembles the batch. The inbox makes every coun
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Table
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared.events.envelope import Event
 from shared.events.payloads import Item
 
 T = TypeVar("T")
 E = TypeVar("E")
+R = TypeVar("R", bound=Event)
 
 
 class Priced(Protocol):
@@ -47,6 +50,26 @@ def item_chunks(model: Callable[..., E], items: Sequence[Item], size: int, **hea
     return build(items, size, lambda n, count, part: model(
         **head, chunk_index=n, chunk_count=count, batch_item_count=len(items), batch_amount_fen=total,
         items=tuple(part), item_count=len(part), amount_fen=fen(part)))
+
+
+@dataclass(frozen=True)
+class RawChunk:
+    """A chunk of items as JSON array text (rendered by the database from rows this service validated when
+    they came in), with its count and fen computed from the same rows."""
+
+    items: str
+    count: int
+    fen: int
+
+
+def raw_item_chunks(model: type[R], chunks: Sequence[RawChunk], **head: Any) -> list[R]:
+    """As ``item_chunks``, for items sent on as JSON text (``Event.with_raw``): chunk and batch totals from
+    the chunks' own counts."""
+    parts = list(chunks) or [RawChunk("[]", 0, 0)]
+    count, total = sum(c.count for c in parts), sum(c.fen for c in parts)
+    return [model.with_raw({"items": c.items}, **head, chunk_index=n, chunk_count=len(parts), batch_item_count=count,
+                           batch_amount_fen=total, item_count=c.count, amount_fen=c.fen)
+            for n, c in enumerate(parts)]
 
 
 async def arrive(session: AsyncSession, table: Table, values: Mapping[str, Any], key: str = "batch_id",

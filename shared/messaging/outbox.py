@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import Table, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.events.envelope import Envelope, Event
+from shared.events.envelope import Envelope, Event, dump
 
 
 def outbox_row(envelope: Envelope[Event]) -> dict[str, object]:
@@ -17,7 +17,7 @@ def outbox_row(envelope: Envelope[Event]) -> dict[str, object]:
         "key": envelope.payload.partition_key(),
         "event_id": envelope.event_id,
         "event_type": envelope.event_type,
-        "value": envelope.model_dump_json().encode(),
+        "value": dump(envelope).encode(),
     }
 
 

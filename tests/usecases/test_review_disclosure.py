@@ -81,6 +81,11 @@ async def test_two_people_decide_and_the_decided_batch_is_published_with_totals(
     with pytest.raises(Invalid, match="needs a written reason"):
         await review_svc.run(decisions.township_review, reviewer, batch, {items[0].item_id: (False, None)})
     await review_svc.run(decisions.township_review, reviewer, batch, {items[0].item_id: (False, "已迁出")})
+    # a rejected row may come back corrected: its person's and card's claims for the period are released
+    assert await review_svc.scalar("SELECT count(*) FROM claims WHERE item_id = :i", i=items[0].item_id) == 0
+    assert await review_svc.scalar("SELECT count(*) FROM card_claims WHERE card_number = :c",
+                                   c=items[0].card_number) == 0
+    assert await review_svc.scalar("SELECT count(*) FROM claims WHERE item_id = :i", i=items[1].item_id) == 1
     with pytest.raises(Conflict, match="cannot become department_review"):
         await review_svc.run(decisions.township_review, reviewer, batch, {})
     with pytest.raises(Forbidden, match="reviewer-1 has already decided"):
@@ -103,6 +108,8 @@ async def test_two_people_decide_and_the_decided_batch_is_published_with_totals(
     assert sorted(approved) == sorted([items[1].item_id, items[2].item_id])
     assert rejected == [(items[0].item_id, "已迁出")]
     assert sum(p.payload["approved_fen"] for p in out) == 15000
+    # approved items go out as review stored them: each chunk still parses whole, totals checked
+    assert [ItemsReviewed.model_validate(p.payload).approved_count for p in out] == [1, 1]
 
 
 def _reviewed(batch: str, program: str, approved: list[Item], n: int = 0, count: int = 1) -> ItemsReviewed:

@@ -16,7 +16,7 @@ from shared import bulk
 from shared.events.envelope import Envelope
 from shared.events.oversight import ItemsWithdrawn
 from shared.events.payloads import Item, ItemsCleared, ItemsReviewed, PaymentSettled, RosterPublished
-from shared.messaging.chunks import arrive, item_chunks
+from shared.messaging.chunks import arrive, item_chunks, raw_item_chunks
 from shared.messaging.context import HandlerContext, Runtime
 
 log = logging.getLogger(__name__)
@@ -69,14 +69,14 @@ async def close_window(ctx: Ctx, batch_id: str) -> None:
     w = await store.window(ctx.session, batch_id, lock=True)
     assert w is not None
     WINDOW_FLOW.check(w["status"], WindowStatus.CLOSED, f"publicity window {batch_id}")
-    items = bulk.stored_items(await store.lines(ctx.session, batch_id, status=LineStatus.APPROVED))
+    chunks = await store.approved_chunks(ctx.session, batch_id, ctx.settings.chunk_size)
     await store.set_status(ctx.session, batch_id, WindowStatus.CLOSED)
-    if not items:
+    if not chunks:
         await publish_roster(ctx, w | {"status": WindowStatus.CLOSED})
         return
-    await ctx.emit(*item_chunks(ItemsCleared, items, ctx.settings.chunk_size, batch_id=batch_id,
-                                program_code=w["program_code"], department_code=w["department_code"],
-                                period=w["period"], township_code=w["township_code"]))
+    await ctx.emit(*raw_item_chunks(ItemsCleared, chunks, batch_id=batch_id, program_code=w["program_code"],
+                                    department_code=w["department_code"], period=w["period"],
+                                    township_code=w["township_code"]))
 
 
 async def close_due_windows(rt: Runtime[Settings]) -> None:

@@ -20,7 +20,7 @@ from shared.auth import Role
 from shared.errors import Forbidden, Invalid
 from shared.events.payloads import AlertRaised, Item, ItemsReviewed, RejectedItem
 from shared.masking import mask_id
-from shared.messaging.chunks import build, fen
+from shared.messaging.chunks import build
 
 
 async def _batch(ctx: Ctx, who: Viewer, batch_id: str, target: BatchStatus) -> dict[str, Any]:
@@ -57,7 +57,8 @@ async def township_review(ctx: Ctx, who: Viewer, batch_id: str,
             alerts.append(AlertRaised(
                 alert_id=f"override:{item_id}", kind="FLAG_OVERRIDDEN", subject=mask_id(r.body["id_number"]),
                 detail=f"{who.sub} approved {item_id} despite {[f['code'] for f in r.findings]}: {reason}"))
-    await store.release_claims(ctx.session, b["period"], [i for i, (ok, _) in decisions.items() if not ok])
+    await store.release_claims(ctx.session, b["program_code"], b["period"],
+                               [i for i, (ok, _) in decisions.items() if not ok])
     for item_id, (approve, _) in decisions.items():
         await _stands(ctx, b, known[item_id], approve)
     await store.decide_items(ctx.session, batch_id, who.sub, decisions)
@@ -89,7 +90,7 @@ async def department_approval(ctx: Ctx, who: Viewer, batch_id: str, approve: boo
         raise Invalid("returning a batch needs a written reason")
     if not approve:
         returned = await store.reject_approved(ctx.session, batch_id, who.sub, f"部门退回: {reason}")
-        await store.release_claims(ctx.session, b["period"], returned)
+        await store.release_claims(ctx.session, b["program_code"], b["period"], returned)
     await store.set_batch(ctx.session, batch_id, status=status, department_by=who.sub, department_at=func.now(),
                           department_reason=reason)
     await record(ctx.session, tables.audit, who, f"review.department.{status.value}", batch_id, reason)
@@ -98,28 +99,28 @@ async def department_approval(ctx: Ctx, who: Viewer, batch_id: str, approve: boo
 
 
 async def _publish(ctx: Ctx, b: dict[str, Any]) -> None:
-    """Every item of the batch as approved or rejected (with the first reason), in chunks with totals."""
-    decided: list[Item | RejectedItem] = []
-    rows, items = await store.decided_items(ctx.session, b["batch_id"])
-    for r, item in zip(rows, items, strict=True):
-        if r.status == ItemStatus.APPROVED:
-            decided.append(item)
-        elif r.first_code is not None and r.decided_by is None:  # rejected by a rule
-            decided.append(RejectedItem(item=item, reason_code=r.first_code, reason=r.first_reason))
-        else:
-            decided.append(RejectedItem(item=item, reason_code="REVIEW_REJECTED", reason=r.decision_reason or ""))
+    """Every item of the batch as approved or rejected (with the first reason), in chunks with totals. Approved
+    items go on as they were stored (checked when they came in): no model is built for them."""
+    rows = await store.decided_items(ctx.session, b["batch_id"])
+    head = {k: b[k] for k in ("batch_id", "program_code", "department_code", "period", "township_code")}
 
-    def make(n: int, count: int, part: list[Item | RejectedItem]) -> ItemsReviewed:
-        ok = [x for x in part if isinstance(x, Item)]
-        bad = [x for x in part if isinstance(x, RejectedItem)]
-        return ItemsReviewed(
-            batch_id=b["batch_id"], program_code=b["program_code"], department_code=b["department_code"],
-            period=b["period"], township_code=b["township_code"], chunk_index=n, chunk_count=count,
-            reviewed_by=b["township_by"], approved_by=b["department_by"], approved=tuple(ok), rejected=tuple(bad),
-            approved_count=len(ok), approved_fen=fen(ok),
-            rejected_count=len(bad), rejected_fen=sum(r.item.amount_fen for r in bad))
+    def make(n: int, count: int, part: list[Any]) -> ItemsReviewed:
+        ok = [r for r in part if r.status == ItemStatus.APPROVED]
+        bad = [_rejected(r) for r in part if r.status != ItemStatus.APPROVED]
+        return ItemsReviewed.with_raw(
+            {"approved": "[" + ",".join(r.body for r in ok) + "]"}, **head, chunk_index=n, chunk_count=count,
+            reviewed_by=b["township_by"], approved_by=b["department_by"], rejected=tuple(bad),
+            approved_count=len(ok), approved_fen=sum(r.amount_fen for r in ok),
+            rejected_count=len(bad), rejected_fen=sum(x.item.amount_fen for x in bad))
 
-    await ctx.emit(*build(decided, ctx.settings.chunk_size, make))
+    await ctx.emit(*build(rows, ctx.settings.chunk_size, make))
+
+
+def _rejected(r: Any) -> RejectedItem:
+    item = Item.model_validate_json(r.body)
+    if r.first_code is not None and r.decided_by is None:  # rejected by a rule
+        return RejectedItem(item=item, reason_code=r.first_code, reason=r.first_reason)
+    return RejectedItem(item=item, reason_code="REVIEW_REJECTED", reason=r.decision_reason or "")
 
 
 async def queue(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
