@@ -1,0 +1,34 @@
+"""A pooled connection left idle is checked before use: one whose server process went away (a database
+restart) is replaced before anyone gets it; a connection in steady use is not pinged."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from sqlalchemy import text
+
+from shared import db
+from tests.usecases.conftest import fresh_database
+
+
+async def _backend(database: db.Database) -> int:
+    async with database.transaction() as s:
+        return int((await s.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+
+
+async def test_an_idle_connection_whose_server_went_away_is_replaced(admin_url: str,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(db, "IDLE_PING_SECONDS", 0.3)
+    url = fresh_database(admin_url, "catalog")
+    pooled, other = db.Database(url, pool_size=1), db.Database(url, pool_size=1)
+    try:
+        first = await _backend(pooled)
+        assert await _backend(pooled) == first, "a connection in steady use is kept"
+        async with other.transaction() as s:
+            await s.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first})
+        await asyncio.sleep(0.5)
+        assert await _backend(pooled) != first, "the dead connection was handed out"
+    finally:
+        await pooled.dispose()
+        await other.dispose()
