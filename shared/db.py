@@ -106,7 +106,13 @@ class Database:
         # so neither logs nor dead-letter reasons can carry them. Every connection opened is kept (no overflow):
         # under a burst, overflow connections were opened and closed per request, which made a server that was
         # behind slower still (a crowd's first seconds: p99 1.5 s); now a request waits for a connection.
-        self.engine: AsyncEngine = create_async_engine(url, pool_size=pool_size, max_overflow=0, hide_parameters=True)
+        # force_custom_plan: every statement is planned with its values. Bulk statements take arrays (packed
+        # text, see shared.packing) whose size a generic plan cannot know: after five runs PostgreSQL chose a
+        # generic plan estimating 10 rows, and a 1,000-row keyed update became a nested loop over the unnest
+        # for every row (0.5-0.8 s each at a million people; a batch's item list scanned the whole table).
+        self.engine: AsyncEngine = create_async_engine(
+            url, pool_size=pool_size, max_overflow=0, hide_parameters=True,
+            connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}})
         _ping_when_idle(self.engine, IDLE_PING_SECONDS)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 

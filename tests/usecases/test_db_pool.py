@@ -32,3 +32,17 @@ async def test_an_idle_connection_whose_server_went_away_is_replaced(admin_url: 
     finally:
         await pooled.dispose()
         await other.dispose()
+
+
+async def test_bulk_statements_are_planned_with_their_values(admin_url: str) -> None:
+    """A generic plan cannot know how many values a packed array holds (it guessed 10 for 1,000)."""
+    database = db.Database(fresh_database(admin_url, "catalog"), pool_size=1)
+    try:
+        async with database.transaction() as s:
+            plan = "\n".join((await s.execute(text(
+                "EXPLAIN SELECT * FROM unnest(CAST(string_to_array(:v, chr(31)) AS text[]))"),
+                {"v": "\x1f".join(map(str, range(1000)))})).scalars())
+            assert (await s.execute(text("SHOW plan_cache_mode"))).scalar() == "force_custom_plan"
+        assert "rows=1000" in plan, plan
+    finally:
+        await database.dispose()
