@@ -1,7 +1,8 @@
 """Bulk writes as one statement over arrays: ``INSERT ... SELECT * FROM unnest(:c1, :c2, ...)``.
 
 A chunk of a thousand items is one round trip with one parameter per column (not a parameter per
-value), and the statement's text is built once per shape and cached, so nothing is compiled per row.
+value), each column packed into one text where its values allow (``shared.packing``), and the statement's
+text is built once per shape and cached, so nothing is compiled per row.
 Measured on this machine (100,000 ledger rows, ``python -m deploy.bulk_bench``): see the README.
 """
 
