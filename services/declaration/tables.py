@@ -91,6 +91,8 @@ batches = Table(
 )
 
 # what review decided, so a township sees its rejected rows with the reasons (退回)
+# review's rejections, with their reasons (returned to the declarer); an item of a batch in status "reviewed"
+# without a row here was approved
 item_reviews = Table(
     "item_reviews", metadata,
     Column("item_id", String(60), primary_key=True),

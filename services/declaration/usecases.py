@@ -65,15 +65,13 @@ async def on_program_published(ctx: Ctx, env: Envelope[ProgramPublished]) -> Non
 
 
 async def on_items_reviewed(ctx: Ctx, env: Envelope[ItemsReviewedReasons]) -> None:
-    """Record review's decisions; rejected items go back to the declarer with their reasons."""
+    """Record review's decisions: rejected items go back to the declarer with their reasons; an item of a
+    reviewed batch without a row here was approved (a row per approved item was written and never read)."""
     c = env.payload
     rejected = c.rejected
     await store.keep_review_results(ctx.session, c.batch_id, {
-        "item_id": [i.item_id for i in c.approved] + [r.item.item_id for r in rejected],
-        "decision": ["approved"] * len(c.approved) + ["rejected"] * len(rejected),
-        "reason_code": [None] * len(c.approved) + [r.reason_code for r in rejected],
-        "reason": [None] * len(c.approved) + [r.reason[:500] for r in rejected],
-    })
+        "item_id": [r.item.item_id for r in rejected], "decision": ["rejected"] * len(rejected),
+        "reason_code": [r.reason_code for r in rejected], "reason": [r.reason[:500] for r in rejected]})
 
 
 async def _context(ctx: Ctx, who: Principal, program_code: str, period: str, township: str,

@@ -11,7 +11,7 @@ from services.declaration import usecases as declaration
 from shared.auth import Role
 from shared.errors import Conflict, Invalid, NotFound
 from shared.events import topics
-from shared.events.payloads import ProgramPublished
+from shared.events.payloads import Item, ItemsReviewed, ProgramPublished, RejectedItem
 from tests.factories import person
 from tests.usecases.conftest import ServiceUnderTest, service_fixture, uid, who
 
@@ -180,3 +180,25 @@ async def test_departments_are_a_register_and_a_program_needs_no_code(catalog_sv
         await catalog_svc.run(catalog.create_program, FINANCE, _program(uid("P"), department_code=code))
     with pytest.raises(Invalid, match="unknown rule"):
         await catalog_svc.run(catalog.create_program, FINANCE, _program(uid("P"), rules={"NO_SUCH": "hard"}))
+
+
+async def test_reviews_come_back_and_only_the_returned_rows_are_kept_with_their_reasons(
+        declaration_svc: ServiceUnderTest) -> None:
+    code, town = uid("P"), "632523207"
+    await declaration_svc.published()  # what earlier tests of this module left in the outbox
+    await _ready(declaration_svc, code, town)
+    clerk = who(Role.TOWNSHIP, township=town)
+    got = await declaration_svc.run(declaration.submit_batch, clerk, code, "2026-11", [_row(), _row(), _row()])
+    items = [Item.model_validate(i) for c in await declaration_svc.published() for i in c.payload["items"]]
+    head = {"batch_id": got.batch_id, "program_code": code, "department_code": "MZ", "period": "2026-11",
+            "township_code": town, "chunk_index": 0, "chunk_count": 1}
+    reviewed = ItemsReviewed(**head, approved=tuple(items[:2]), approved_count=2,
+                             approved_fen=sum(i.amount_fen for i in items[:2]), rejected_count=1,
+                             rejected=(RejectedItem(item=items[2], reason_code="MOVED_AWAY", reason="已迁出"),),
+                             rejected_fen=items[2].amount_fen)
+    for _ in range(2):  # a redelivered chunk changes nothing
+        await declaration_svc.deliver(declaration.on_items_reviewed, reviewed)
+    returned = await declaration_svc.run(declaration.returned_items, clerk, got.batch_id)
+    assert [(r["row_no"], r["reason_code"], r["reason"]) for r in returned] == [(3, "MOVED_AWAY", "已迁出")]
+    assert await declaration_svc.scalar("SELECT count(*) FROM item_reviews WHERE batch_id = :b", b=got.batch_id) == 1
+    assert (await declaration_svc.run(declaration.get_batch, clerk, got.batch_id))["status"] == "reviewed"
