@@ -19,23 +19,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events.payloads import Item
 from shared.messaging.chunks import RawChunk
-from shared.packing import packed, unpacked
+from shared.packing import array_params
 
 _PG = postgresql.dialect()
 
 
-def _array_of(table: Table, column: str) -> str:
+@functools.cache
+def _element_of(table: Table, column: str) -> str:
     """The column's type without its length or precision: a cast to ``varchar(40)`` would cut a longer value
     short in silence, where the insert itself refuses it ("value too long"), as a row-by-row insert does."""
-    return re.sub(r"\(.*?\)", "", table.c[column].type.compile(dialect=_PG)) + "[]"
+    return re.sub(r"\(.*?\)", "", table.c[column].type.compile(dialect=_PG))
 
 
 @functools.cache
 def _sql(table: Table, columns: tuple[str, ...], conflict: tuple[str, ...] | None, update: tuple[str, ...],
-         where: str | None, returning: str | None, add: tuple[str, ...], packs: tuple[bool, ...]) -> str:
-    arrays = ", ".join(unpacked(c, _array_of(table, c)[:-2]) if p else f"CAST(:{c} AS {_array_of(table, c)})"
-                       for c, p in zip(columns, packs, strict=True))
-    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({arrays})"
+         where: str | None, returning: str | None, add: tuple[str, ...], arrays: tuple[str, ...]) -> str:
+    sql = f"INSERT INTO {table.name} ({', '.join(columns)}) SELECT * FROM unnest({', '.join(arrays)})"
     if conflict is not None:
         sets = [f"{c} = EXCLUDED.{c}" for c in update] + [f"{c} = {table.name}.{c} + EXCLUDED.{c}" for c in add]
         action = f"DO UPDATE SET {', '.join(sets)}" if sets else "DO NOTHING"
@@ -75,10 +74,10 @@ async def insert_columns(session: AsyncSession, table: Table, params: Mapping[st
                          add: Sequence[str] = (), where: str | None = None,
                          returning: str | None = None) -> list[Any]:
     """As ``insert_rows``, given one list per column."""
-    bind = {k: packed(v) for k, v in params.items()}
+    arrays, bind = array_params({c: _element_of(table, c) for c in params}, params)
     sql = _sql(table, tuple(params), tuple(conflict) if conflict is not None else None, tuple(update), where,
-               returning, tuple(add), tuple(v is not None for v in bind.values()))
-    got = await session.execute(text(sql), {k: v if v is not None else list(params[k]) for k, v in bind.items()})
+               returning, tuple(add), tuple(arrays.values()))
+    got = await session.execute(text(sql), bind)
     return list(got.scalars()) if returning else []
 
 

@@ -63,9 +63,9 @@ def map_domain_errors(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_error)
 
 
-class RefuseBadText:
-    """ASGI middleware: NUL characters and lone surrogates in the path, query or JSON body get 422 before any
-    handler (plain ASGI, not BaseHTTPMiddleware: no task and stream per request)."""
+class _HttpMiddleware:
+    """Plain ASGI middleware (not BaseHTTPMiddleware: no task and stream per request): ``http`` sees each HTTP
+    request; lifespan and other scopes pass through untouched."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -74,6 +74,16 @@ class RefuseBadText:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        await self.http(scope, receive, send)
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raise NotImplementedError
+
+
+class RefuseBadText(_HttpMiddleware):
+    """NUL characters and lone surrogates in the path, query or JSON body get 422 before any handler."""
+
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         where, problem = None, None
         for name, value in [("path", scope["path"]), *QueryParams(scope["query_string"]).multi_items()]:
             if problem := text_problem(value):
@@ -111,17 +121,11 @@ async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
     return body, replay
 
 
-class Correlated:
-    """ASGI middleware: the request's X-Correlation-Id (or a new one) is the correlation id of its logs and of
-    the events its unit of work emits."""
+class Correlated(_HttpMiddleware):
+    """The request's X-Correlation-Id (or a new one) is the correlation id of its logs and of the events its
+    unit of work emits."""
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
+    async def http(self, scope: Scope, receive: Receive, send: Send) -> None:
         given = Headers(scope=scope).get("x-correlation-id", "")[:64]
         token = correlation_id.set(given or uuid.uuid4().hex)
         try:
