@@ -28,7 +28,7 @@ class CountyClient:
 
     def review_status(self, batch_id: str) -> str | None:
         """Where a batch stands in review (None: review has not received it yet)."""
-        got = self.call("GET", "review", f"/batches/{batch_id}/decisions", Role.FINANCE, ok=(200, 404))
+        got = self.call("GET", "review", f"/batches/{batch_id}", Role.FINANCE, ok=(200, 404))
         return got.get("status") if isinstance(got, dict) and "batch_id" in got else None
 
     def call(self, method: str, service: str, path: str, role: Role | None = None, scope: dict[str, str] | None = None,

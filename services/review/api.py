@@ -113,6 +113,13 @@ async def department_approval(batch_id: str, body: ApprovalIn, rt: RuntimeDep,
     return await rt.run(decisions.department_approval, who, batch_id, body.approve, body.reason)
 
 
+@router.get("/batches/{batch_id}")
+async def batch(batch_id: str, rt: RuntimeDep, who: Viewer = Depends(READERS)) -> dict[str, Any]:
+    """Where a batch stands (checking, township_review, department_review, approved, returned) and its chunks
+    checked so far; one row, cheap to poll."""
+    return await rt.run(decisions.batch, who, batch_id)
+
+
 @router.get("/batches/{batch_id}/decisions")
 async def batch_decisions(batch_id: str, rt: RuntimeDep, who: Viewer = Depends(READERS)) -> dict[str, Any]:
     """Counts of items by status and first finding."""

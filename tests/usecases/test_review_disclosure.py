@@ -47,6 +47,10 @@ async def test_a_batch_waits_for_its_last_chunk_then_flags_a_person_declared_twi
     twice = item(id_number=first.id_number, card_number=first.card_number, village="周屯村")
     batch = await _declare(review_svc, code, [first, item(), twice])
     assert await review_svc.scalar("SELECT status FROM batches WHERE batch_id = :b", b=batch) == "township_review"
+    seen = await review_svc.run(decisions.batch, who(Role.TOWNSHIP, "reviewer-1", township=TOWN), batch)
+    assert (seen["status"], seen["chunks_received"], seen["chunk_count"]) == ("township_review", 2, 2)
+    with pytest.raises(NotFound):  # another township's reviewer does not learn that it exists
+        await review_svc.run(decisions.batch, who(Role.TOWNSHIP, "reviewer-2", township="999999"), batch)
     found = await review_svc.run(decisions.batch_items, who(Role.FINANCE), batch, None, 100, 0)
     codes = {i["item_id"]: [f["code"] for f in i["findings"]] for i in found}
     # a flag on both claims, each naming the other, so a person decides which one is right

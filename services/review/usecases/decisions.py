@@ -136,6 +136,13 @@ async def batch_items(ctx: Ctx, who: Viewer, batch_id: str, status: str | None, 
     return await store.batch_items(ctx.session, batch_id, status, limit, offset)
 
 
+async def batch(ctx: Ctx, who: Viewer, batch_id: str) -> dict[str, Any]:
+    """Where a batch stands: its status, chunks checked of all, who reviewed and approved it and when. One row
+    read: cheap enough to look at every second (the counts by finding are ``batch_decisions``)."""
+    b = who.check(await store.batch(ctx.session, batch_id), f"batch {batch_id}")
+    return {k: v for k, v in b.items() if k != "ref_versions"}
+
+
 async def batch_decisions(ctx: Ctx, who: Viewer, batch_id: str) -> dict[str, Any]:
     """Counts of items by status and first finding."""
     b = who.check(await store.batch(ctx.session, batch_id), f"batch {batch_id}")
