@@ -54,7 +54,7 @@ async def set_account_status(card_number: str, status: AccountStatus, rt: Runtim
 @router.put("/failure-rate")
 async def set_failure_rate(body: FailureRateIn, rt: RuntimeDep,
                            who: Viewer = Depends(allow(Role.BANK))) -> dict[str, float]:
-    """Share of credits that fail at random (on top of account states); this process only."""
+    """Share of credits that fail at random (on top of account states), for every instance of the simulator."""
     return await rt.run(usecases.set_failure_rate, who, body.failure_rate)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import func, select, text, update
+from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.bank_simulator import tables
@@ -94,3 +95,15 @@ async def totals(session: AsyncSession, period: str | None, program: str | None,
         q = q.where(CR.c.item_id.startswith(batch + "-", autoescape=True))
     rows = (await session.execute(q)).all()
     return [{"bank_code": r[0], "outcome": r[1], "count": r[2], "fen": int(r[3] or 0)} for r in rows]
+
+
+async def fault(session: AsyncSession, name: str, default: float) -> float:
+    """A fault mode's value as last set for every instance, or this instance's own setting if never set."""
+    got = (await session.execute(select(tables.faults.c.value).where(tables.faults.c.name == name))).scalar()
+    return default if got is None else float(got)
+
+
+async def set_fault(session: AsyncSession, name: str, value: float, by: str) -> None:
+    stmt = insert(tables.faults).values(name=name, value=value, set_by=by)
+    await session.execute(stmt.on_conflict_do_update(index_elements=["name"], set_={
+        "value": stmt.excluded.value, "set_by": stmt.excluded.set_by, "set_at": func.now()}))

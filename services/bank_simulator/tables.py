@@ -1,4 +1,16 @@
-from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, PrimaryKeyConstraint, String, Table, func, text
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    func,
+    text,
+)
 
 from shared.db import new_metadata
 from shared.messaging.tables import add_messaging_tables
@@ -38,4 +50,14 @@ notices = Table(
     Column("item_id", String(60), primary_key=True),
     Column("text", String(300), nullable=False),
     Column("at", DateTime(timezone=True), nullable=False, server_default=func.now()),
+)
+
+# fault modes set while the simulator runs (PUT /admin/failure-rate), read by every instance: kept here, not in
+# a process, so one call holds for all instances of a scaled-out bank; absent: the instance's own setting
+faults = Table(
+    "faults", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("value", Float, nullable=False),
+    Column("set_by", String(100), nullable=False),
+    Column("set_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
 )

@@ -33,6 +33,7 @@ async def on_instruction(ctx: Ctx, env: Envelope[InstructionIssued]) -> None:
     earlier = await store.earlier_answers(ctx.session, [(x.item_id, x.attempt) for x in ins.lines])
     paid_before = await store.credited(ctx.session, [x.item_id for x in ins.lines])
     accounts = await store.accounts(ctx.session, [x.card_number for x in ins.lines])
+    failure_rate = await store.fault(ctx.session, "failure_rate", cfg.failure_rate)
     results: list[PaymentResult] = []
     new_rows: list[dict[str, Any]] = []
     for line in ins.lines:
@@ -42,7 +43,7 @@ async def on_instruction(ctx: Ctx, env: Envelope[InstructionIssued]) -> None:
                                          reason_code=e.reason_code, amount_fen=e.amount_fen))
             continue
         reason = "DUPLICATE_PAYMENT" if line.item_id in paid_before else answer(
-            line, ins.bank_code, accounts.get(line.card_number), cfg.failure_rate, cfg.seed)
+            line, ins.bank_code, accounts.get(line.card_number), failure_rate, cfg.seed)
         outcome: Outcome = "credited" if reason is None else "failed"
         results.append(PaymentResult(item_id=line.item_id, attempt=line.attempt, outcome=outcome,
                                      reason_code=reason, amount_fen=line.amount_fen))
@@ -84,8 +85,9 @@ async def set_account_status(ctx: Ctx, who: Viewer, card_number: str, status: st
 
 
 async def set_failure_rate(ctx: Ctx, who: Viewer, rate: float) -> dict[str, float]:
-    """Share of credits that fail at random (on top of account states); this process only."""
-    ctx.settings.failure_rate = rate
+    """Share of credits that fail at random (on top of account states), for every instance of the simulator:
+    kept in its database, read with each instruction (the starting setting holds until this is called)."""
+    await store.set_fault(ctx.session, "failure_rate", rate, who.sub)
     return {"failure_rate": rate}
 
 

@@ -152,6 +152,32 @@ async def test_the_bank_credits_a_line_once_and_repeats_its_first_answer(bank_sv
     assert (totals["credited_items"], totals["duplicated_items"], totals["balances_match"]) == (1, 0, True)
 
 
+async def test_a_failure_rate_set_on_one_instance_holds_for_every_instance(bank_svc: ServiceUnderTest) -> None:
+    """Two simulator processes on one database (a scaled-out bank): the rate set through one is the other's."""
+    other = ServiceUnderTest("bank_simulator", str(bank_svc.db.engine.url.render_as_string(hide_password=False)))
+    people = [item() for _ in range(20)]
+    await bank_svc.run(bank.open_accounts, who(Role.BANK, bank="ABC"), [
+        {"card_number": p.card_number, "bank_code": "ABC", "name": p.name, "status": "active"} for p in people])
+
+    async def answers(svc: ServiceUnderTest, tag: str) -> set[str | None]:
+        lines = tuple(PayeeLine(item_id=f"{p.item_id}{tag}", name=p.name, card_number=p.card_number,
+                                amount_fen=p.amount_fen) for p in people)
+        await svc.deliver(bank.on_instruction, InstructionIssued(
+            instruction_id=f"I-{tag}", order_id="O1", bank_code="ABC", chunk_index=0, chunk_count=1, lines=lines,
+            item_count=len(lines), amount_fen=sum(x.amount_fen for x in lines)))
+        [fed] = [p for p in await svc.published() if p.payload.get("instruction_id") == f"I-{tag}"]
+        return {r["reason_code"] for r in fed.payload["results"]}
+
+    try:
+        assert await answers(other, "a") == {None}  # the instance's own setting: no random failures
+        await bank_svc.run(bank.set_failure_rate, who(Role.BANK, bank="ABC"), 1.0)
+        assert None not in await answers(other, "b")  # every credit fails at the other instance too
+        await other.run(bank.set_failure_rate, who(Role.BANK, bank="ABC"), 0.0)
+        assert await answers(bank_svc, "c") == {None}
+    finally:
+        await other.db.dispose()
+
+
 async def test_a_registry_read_of_more_numbers_than_a_statement_may_carry(banking_svc: ServiceUnderTest) -> None:
     """asyncpg refuses more than 32,767 parameters: a county's whole card list is one array parameter."""
     from services.banking import store
