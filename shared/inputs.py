@@ -11,9 +11,12 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationError
+
+from shared.errors import Invalid
 
 MAX_FEN = 10**15  # ten trillion yuan: above any county's budget, well inside BIGINT
 
@@ -79,3 +82,35 @@ def _strings(data: Any) -> Iterator[str]:
     elif isinstance(data, list):
         for v in data:
             yield from _strings(v)
+
+
+@dataclass(frozen=True)
+class Refused:
+    """A row of a list that did not fit its model: (field, message) for each thing wrong with it."""
+
+    problems: tuple[tuple[str, str], ...]
+
+
+def json_list(body: bytes, max_items: int) -> list[Any]:
+    """A request body that must be a JSON list of at most ``max_items`` (422 saying what it is instead)."""
+    try:
+        data = json.loads(body)
+    except ValueError as exc:
+        raise Invalid(f"the body is not JSON: {exc}") from None
+    if not isinstance(data, list):
+        raise Invalid(f"the body must be a JSON list of rows, not {type(data).__name__}")
+    if len(data) > max_items:
+        raise Invalid(f"the body has {len(data):,} rows; at most {max_items:,} at once")
+    return data
+
+
+def checked_rows(model: type[BaseModel], rows: list[Any]) -> Iterator[dict[str, Any] | Refused]:
+    """Each row checked against ``model`` as it is taken (its JSON-ready dict, or what is wrong with it),
+    taken out of ``rows`` as it goes: a million rows are never held twice, once parsed and once as models."""
+    rows.reverse()
+    while rows:
+        raw = rows.pop()
+        try:
+            yield model.model_validate(raw).model_dump(mode="json")
+        except ValidationError as exc:
+            yield Refused(tuple((".".join(str(x) for x in e["loc"]) or "row", e["msg"]) for e in exc.errors()))

@@ -14,7 +14,9 @@ from services.review.domain import registry_id_problem
 from services.review.usecases import Ctx
 from shared.audit import record
 from shared.auth import Principal
+from shared.errors import Invalid
 from shared.ids import id_problem, normalize_number
+from shared.inputs import Refused
 
 MAX_ERRORS_SHOWN = 200
 MAX_ROWS = 2_000_000
@@ -37,15 +39,16 @@ LABELS = {kind: {f: h for h, f in reversed(cols.items())} for kind, cols in COLU
 AREAS = ("cropland", "grassland")
 
 
-async def import_reference(ctx: Ctx, who: Principal, kind: str, rows: Iterable[dict[str, Any]],
+async def import_reference(ctx: Ctx, who: Principal, kind: str, rows: Iterable[dict[str, Any] | Refused],
                            source: str, county: str | None = None) -> dict[str, Any]:
-    """A new version of one kind of reference data. A row with an invalid ID, date or area is listed with its
-    row and column and left out; a row whose 性别/出生日期 contradict its ID is kept and listed as a warning."""
+    """A new version of one kind of reference data. A row with an invalid ID, date or area (or refused by the
+    route's row model) is listed with its row and column and left out; a row whose 性别/出生日期 contradict its
+    ID is kept and listed as a warning."""
     errors: list[dict[str, Any]] = []
     warnings: list[dict[str, Any]] = []
     good: dict[str, dict[str, Any]] = {}
     for n, raw in enumerate(rows, start=1):
-        row, problems = _row(kind, raw)
+        row, problems = ({}, list(raw.problems)) if isinstance(raw, Refused) else _row(kind, raw)
         errors += [{"row": n, "column": LABELS[kind].get(f, f), "message": m} for f, m in problems]
         if problems:
             continue
@@ -54,6 +57,10 @@ async def import_reference(ctx: Ctx, who: Principal, kind: str, rows: Iterable[d
                                                               extra.get("birth_date"))):
             warnings.append({"row": n, "column": "性别/出生日期", "message": p})
         good[row["id_number"]] = row
+    if errors and not good:  # a new version replaces the last: an import of nothing but bad rows is refused
+        raise Invalid("没有可导入的行 (no row could be imported); nothing was changed", detail={
+            "message": "没有可导入的行 (no row could be imported); nothing was changed",
+            "errors": [e | {"field": _field(kind, e["column"])} for e in errors[:MAX_ERRORS_SHOWN]]})
     county = county or ctx.settings.county
     version = await store.add_reference(ctx.session, kind, county, list(good.values()), who.sub, source)
     await record(ctx.session, tables.audit, who, f"reference.import.{kind}", str(version),
@@ -61,6 +68,11 @@ async def import_reference(ctx: Ctx, who: Principal, kind: str, rows: Iterable[d
     return {"kind": kind, "county": county, "version": version, "rows": len(good),
             "rejected_rows": len({e["row"] for e in errors}), "errors": errors[:MAX_ERRORS_SHOWN],
             "warnings": warnings[:MAX_ERRORS_SHOWN]}
+
+
+def _field(kind: str, column: str) -> str:
+    """The field a column label stands for (its name in the JSON rows)."""
+    return COLUMNS[kind].get(column, column)
 
 
 def _row(kind: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
