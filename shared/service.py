@@ -106,7 +106,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     setup_logging(spec.name, settings.log_level, settings.log_json)
     db = Database(settings.database_url)
     relay = OutboxRelay(db, spec.outbox, settings.kafka_bootstrap, spec.name, repeat=settings.outbox_repeat,
-                        compression=settings.kafka_compression)
+                        compression=settings.kafka_compression, keep_sent=settings.outbox_keep_hours * 3600)
     runtime = Runtime(spec.name, settings, db, spec.outbox, relay.wake.set)
     consumers = ConsumerRuntime(runtime, spec.inbox)
     cache = PageCache() if spec.cached_pages else None

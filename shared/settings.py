@@ -30,6 +30,9 @@ class CommonSettings(BaseSettings):
     public_urls: dict[str, str] = Field(default_factory=dict)
     # fault injection for tests: publish every event this many times (consumers must not care)
     outbox_repeat: int = 1
+    # sent outbox rows are deleted this many hours after they were sent (the messages live on in Kafka; the
+    # values are stored uncompressed, ~200 KB a chunk, so they are not kept for ever)
+    outbox_keep_hours: float = Field(default=168, ge=0)
     # how the relay compresses what it publishes: none on one machine (loopback: compressing costs CPU and
     # saves nothing), gzip/lz4/zstd across a real network (YKT_KAFKA_COMPRESSION)
     kafka_compression: Literal["none", "gzip"] = "none"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import zlib
 
 from aiokafka import AIOKafkaProducer
@@ -31,13 +32,14 @@ SELECT id, topic, key, value FROM outbox, horizon
 WHERE sent_at IS NULL AND txid < horizon.h
 ORDER BY txid, id LIMIT :limit
 """
+PRUNE_EVERY = 600.0  # seconds between deletions of rows sent long ago
 
 
 class OutboxRelay:
     """One per process; an advisory lock lets only one instance of a service publish at a time."""
 
     def __init__(self, db: Database, outbox: Table, bootstrap: str, service: str, batch: int = 500,
-                 repeat: int = 1, compression: str = "none") -> None:
+                 repeat: int = 1, compression: str = "none", keep_sent: float = 7 * 86400) -> None:
         self.db = db
         self.outbox = outbox
         self.bootstrap = bootstrap
@@ -45,6 +47,8 @@ class OutboxRelay:
         self.repeat = repeat
         self.compression = None if compression == "none" else compression
         self.lock_key = zlib.crc32(f"outbox:{service}".encode())
+        self.keep_sent = keep_sent
+        self._pruned_at = 0.0
         self.wake = asyncio.Event()
         self.producer: AIOKafkaProducer | None = None
         self.published = 0
@@ -76,6 +80,13 @@ class OutboxRelay:
                 log.exception("outbox relay failed; retrying")
                 sent = 0
                 await asyncio.sleep(1)
+            if time.monotonic() - self._pruned_at > PRUNE_EVERY:
+                try:
+                    await self.prune()
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:  # tried again next time; nothing waits on it
+                    log.warning("pruning sent outbox rows failed: %s", exc)
             if sent < self.batch:
                 self.wake.clear()
                 with contextlib.suppress(TimeoutError):
@@ -104,3 +115,12 @@ class OutboxRelay:
             )
         self.published += len(rows)
         return len(rows)
+
+    async def prune(self) -> int:
+        """Delete rows sent more than ``keep_sent`` seconds ago; returns how many."""
+        self._pruned_at = time.monotonic()
+        async with self.db.transaction() as session:
+            got = await session.execute(text(
+                "DELETE FROM outbox WHERE sent_at < now() - make_interval(secs => :keep) RETURNING id"),
+                {"keep": self.keep_sent})
+            return len(got.all())

@@ -77,6 +77,25 @@ async def test_outbox_publishes_committed_rows_in_order_and_never_rolled_back_on
     await eventually(lambda: _unsent(harness, topic), what="rows marked sent")
 
 
+async def test_sent_rows_are_deleted_once_kept_long_enough_and_unsent_ones_never(
+        harness: Harness, bootstrap: str, topic: str) -> None:
+    key = uuid.uuid4().hex
+    async with harness.db.transaction() as session:
+        await put(session, outbox, [ping(key, n, topic=topic) for n in range(3)])  # type: ignore[misc]
+    await harness.start()
+    await eventually(lambda: _unsent(harness, topic), what="rows marked sent")
+    await harness.relay.stop()  # nothing more is sent: what is in the outbox now stays unsent
+    async with harness.db.transaction() as session:
+        await put(session, outbox, [ping(key, 9, topic=topic)])  # type: ignore[list-item]
+    mine = "SELECT count(*) FROM outbox WHERE topic = :t"
+    assert await harness.relay.prune() == 0  # kept a week by default (every row here is minutes old)
+    assert await harness.count(mine, t=topic) == 4
+    harness.relay.keep_sent = 0
+    assert await harness.relay.prune() >= 3
+    assert await harness.count(mine, t=topic) == 1  # the unsent row is never deleted
+    assert await harness.count(mine + " AND sent_at IS NULL", t=topic) == 1
+
+
 async def _unsent(h: Harness, topic: str) -> bool:
     return await h.count("SELECT count(*) FROM outbox WHERE topic = :t AND sent_at IS NULL", t=topic) == 0
 
