@@ -42,7 +42,7 @@ windows = Table(
 roster = Table(
     "roster", metadata,
     Column("item_id", String(60), primary_key=True),
-    Column("batch_id", String(40), nullable=False, index=True),
+    Column("batch_id", String(40), nullable=False),  # looked up by ix_roster_batch_village (batch first)
     Column("name", String(100), nullable=False),
     Column("id_number", String(18), nullable=False, index=True),
     Column("card_number", String(19), nullable=False),
