@@ -105,7 +105,7 @@ payments = Table(
     Column("item_id", String(60), nullable=False),
     Column("attempt", Integer, nullable=False, server_default="1"),
     Column("order_id", String(80), nullable=False, index=True),
-    Column("instruction_id", String(140), nullable=True, index=True),
+    Column("instruction_id", String(140), nullable=True),  # looked up only while pending: ix_payments_pending
     Column("bank_code", String(20), nullable=False),
     Column("name", String(100), nullable=False),
     Column("card_number", String(19), nullable=False),

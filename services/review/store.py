@@ -208,10 +208,16 @@ async def batch(session: AsyncSession, batch_id: str, lock: bool = False) -> dic
     return dict(row) if row else None
 
 
-async def open_items(session: AsyncSession, batch_id: str) -> list[Any]:
-    """(item_id, status, findings, body) of every item of the batch."""
-    return list((await session.execute(select(IT.c.item_id, IT.c.status, IT.c.findings, IT.c.body)
-                                       .where(IT.c.batch_id == batch_id))).all())
+async def item_statuses(session: AsyncSession, batch_id: str) -> dict[str, str]:
+    """item id -> status of every item of the batch (no bodies: a batch has tens of thousands)."""
+    return dict((await session.execute(select(IT.c.item_id, IT.c.status).where(IT.c.batch_id == batch_id))).all())
+
+
+async def items_decided(session: AsyncSession, item_ids: list[str]) -> dict[str, Any]:
+    """item id -> (item_id, id_number, findings) of the items a person decides."""
+    rows = await session.execute(select(IT.c.item_id, IT.c.body["id_number"].astext.label("id_number"),
+                                        IT.c.findings).where(among(IT.c.item_id, item_ids)))
+    return {r.item_id: r for r in rows}
 
 
 async def decide_items(session: AsyncSession, batch_id: str, who: str,

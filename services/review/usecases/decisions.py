@@ -40,22 +40,23 @@ async def township_review(ctx: Ctx, who: Viewer, batch_id: str,
                           decisions: dict[str, tuple[bool, str | None]]) -> dict[str, Any]:
     """Decide every flagged item (approving one needs a written reason); clean items pass unless rejected."""
     b = await _batch(ctx, who, batch_id, BatchStatus.DEPARTMENT_REVIEW)
-    rows = await store.open_items(ctx.session, batch_id)
-    flagged = {r.item_id: r for r in rows if r.status == ItemStatus.FLAGGED}
-    missing = sorted(set(flagged) - set(decisions))
+    status = await store.item_statuses(ctx.session, batch_id)
+    flagged = {i for i, s in status.items() if s == ItemStatus.FLAGGED}
+    missing = sorted(flagged - set(decisions))
     if missing:
         raise Invalid(f"{len(missing)} flagged item(s) need a decision, e.g. {missing[:5]}")
-    known = {r.item_id: r for r in rows}
+    for item_id in decisions:
+        if status.get(item_id, ItemStatus.REJECTED) == ItemStatus.REJECTED:
+            raise Invalid(f"item {item_id} is not open for a decision in this batch")
+    known = await store.items_decided(ctx.session, list(decisions))
     alerts = []
     for item_id, (approve, reason) in decisions.items():
-        r = known.get(item_id)
-        if r is None or r.status == ItemStatus.REJECTED:
-            raise Invalid(f"item {item_id} is not open for a decision in this batch")
+        r = known[item_id]
         if not reason and (not approve or item_id in flagged):
             raise Invalid(f"item {item_id}: a rejection or an override of a flag needs a written reason")
         if approve and item_id in flagged:
             alerts.append(AlertRaised(
-                alert_id=f"override:{item_id}", kind="FLAG_OVERRIDDEN", subject=mask_id(r.body["id_number"]),
+                alert_id=f"override:{item_id}", kind="FLAG_OVERRIDDEN", subject=mask_id(r.id_number),
                 detail=f"{who.sub} approved {item_id} despite {[f['code'] for f in r.findings]}: {reason}"))
     await store.release_claims(ctx.session, b["program_code"], b["period"],
                                [i for i, (ok, _) in decisions.items() if not ok])
@@ -75,7 +76,7 @@ async def _stands(ctx: Ctx, b: dict[str, Any], r: Any, approve: bool) -> None:
     rejected first, by its own reviewer), so one person is never paid twice for a program and period."""
     if not approve or not any(f["code"] == "DUPLICATE_IN_PERIOD" for f in r.findings):
         return
-    holder = await store.claim_holder(ctx.session, b["program_code"], b["period"], r.body["id_number"], r.item_id)
+    holder = await store.claim_holder(ctx.session, b["program_code"], b["period"], r.id_number, r.item_id)
     if holder != r.item_id:
         raise Invalid(f"条目 {r.item_id} 与条目 {holder} 是同一人同一项目同一期的申报：只能核准其中一条，"
                       f"请先退回 {holder}（或退回本条）")
