@@ -56,8 +56,10 @@ services:
   postgres:
     image: postgres:17
     # tables that grow from nothing within minutes (a payroll's roster, ledger) get statistics in time, and index
-    # look-ups are costed for memory or SSD: keyed bulk updates use their indexes instead of scanning
-    command: ["postgres", "-c", "autovacuum_naptime=10s", "-c", "random_page_cost=1.1"]
+    # look-ups are costed for memory or SSD: keyed bulk updates use their indexes instead of scanning; room in
+    # the WAL between checkpoints and buffers for a million-people payroll (the reasons: deploy/postgres.py)
+    command: ["postgres", "-c", "autovacuum_naptime=10s", "-c", "random_page_cost=1.1", "-c", "max_wal_size=8GB",
+              "-c", "checkpoint_timeout=15min", "-c", "shared_buffers=768MB"]
     environment:
       POSTGRES_USER: postgres
       POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres-local-pw}
