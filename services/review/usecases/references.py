@@ -49,7 +49,7 @@ async def import_reference(ctx: Ctx, who: Principal, kind: str, rows: Iterable[d
     good: dict[str, dict[str, Any]] = {}
     for n, raw in enumerate(rows, start=1):
         row, problems = ({}, list(raw.problems)) if isinstance(raw, Refused) else _row(kind, raw)
-        errors += [{"row": n, "column": LABELS[kind].get(f, f), "message": m} for f, m in problems]
+        errors += [{"row": n, "column": LABELS[kind].get(f, f), "field": f, "message": m} for f, m in problems]
         if problems:
             continue
         extra = row.get("extra") or {}
@@ -60,7 +60,7 @@ async def import_reference(ctx: Ctx, who: Principal, kind: str, rows: Iterable[d
     if errors and not good:  # a new version replaces the last: an import of nothing but bad rows is refused
         raise Invalid("没有可导入的行 (no row could be imported); nothing was changed", detail={
             "message": "没有可导入的行 (no row could be imported); nothing was changed",
-            "errors": [e | {"field": _field(kind, e["column"])} for e in errors[:MAX_ERRORS_SHOWN]]})
+            "errors": errors[:MAX_ERRORS_SHOWN]})
     county = county or ctx.settings.county
     version = await store.add_reference(ctx.session, kind, county, list(good.values()), who.sub, source)
     await record(ctx.session, tables.audit, who, f"reference.import.{kind}", str(version),
@@ -68,11 +68,6 @@ async def import_reference(ctx: Ctx, who: Principal, kind: str, rows: Iterable[d
     return {"kind": kind, "county": county, "version": version, "rows": len(good),
             "rejected_rows": len({e["row"] for e in errors}), "errors": errors[:MAX_ERRORS_SHOWN],
             "warnings": warnings[:MAX_ERRORS_SHOWN]}
-
-
-def _field(kind: str, column: str) -> str:
-    """The field a column label stands for (its name in the JSON rows)."""
-    return COLUMNS[kind].get(column, column)
 
 
 def _row(kind: str, raw: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[str, str]]]:
