@@ -33,23 +33,13 @@ async def set_account_status(session: AsyncSession, card_number: str, status: st
     return got.scalar() is not None
 
 
-async def earlier_answers(session: AsyncSession, keys: list[tuple[str, int]]) -> dict[tuple[str, int], Any]:
-    """The answers already given to these (item, attempt) lines (one statement over two arrays: a tuple IN
-    list would be compiled again for every chunk, as its values are rendered into the SQL)."""
-    if not keys:
-        return {}
-    sql, bind = array_params({"ids": "text", "attempts": "int"},
-                             {"ids": [k for k, _ in keys], "attempts": [a for _, a in keys]})
-    rows = await session.execute(text(
-        "SELECT c.item_id, c.attempt, c.outcome, c.reason_code, c.amount_fen FROM credits c "
-        f"JOIN unnest({sql['ids']}, {sql['attempts']}) AS v(item_id, attempt) "
-        "ON c.item_id = v.item_id AND c.attempt = v.attempt"), bind)
-    return {(r.item_id, r.attempt): r for r in rows}
-
-
-async def credited(session: AsyncSession, item_ids: list[str]) -> set[str]:
-    return set((await session.execute(select(CR.c.item_id).where(
-        among(CR.c.item_id, item_ids), CR.c.outcome == "credited"))).scalars())
+async def answers(session: AsyncSession, item_ids: list[str]) -> list[Any]:
+    """Every answer already given for these items, whatever the attempt: the same lines asked again and the
+    items credited before are both read from it (one look-up of the ids, not one per question)."""
+    if not item_ids:
+        return []
+    return list(await session.execute(select(CR.c.item_id, CR.c.attempt, CR.c.outcome, CR.c.reason_code,
+                                             CR.c.amount_fen).where(among(CR.c.item_id, item_ids))))
 
 
 async def accounts(session: AsyncSession, card_numbers: list[str]) -> dict[str, dict[str, Any]]:

@@ -30,8 +30,9 @@ async def on_instruction(ctx: Ctx, env: Envelope[InstructionIssued]) -> None:
     cfg = ctx.settings
     if cfg.latency_ms:
         await asyncio.sleep(cfg.latency_ms / 1000)
-    earlier = await store.earlier_answers(ctx.session, [(x.item_id, x.attempt) for x in ins.lines])
-    paid_before = await store.credited(ctx.session, [x.item_id for x in ins.lines])
+    given = await store.answers(ctx.session, [x.item_id for x in ins.lines])
+    earlier = {(a.item_id, a.attempt): a for a in given}
+    paid_before = {a.item_id for a in given if a.outcome == "credited"}
     accounts = await store.accounts(ctx.session, [x.card_number for x in ins.lines])
     failure_rate = await store.fault(ctx.session, "failure_rate", cfg.failure_rate)
     results: list[PaymentResult] = []

@@ -152,17 +152,22 @@ async def claim(session: AsyncSession, program: str, period: str, claims: list[t
 
 async def card_holders(session: AsyncSession, period: str, pairs: list[tuple[str, str]]) -> dict[str, str]:
     """Claim each (card, person) for the period (the first of a card twice in one chunk); return the first
-    person claiming each card."""
+    person claiming each card. The claims taken now come back from the insert itself; only the cards
+    someone already held (few) are read again."""
     if not pairs:
         return {}
     cc = tables.card_claims
     cards = [card for card, _ in pairs]
-    await bulk.insert_columns(session, cc, {"period": [period] * len(pairs), "card_number": cards,
-                                            "id_number": [person for _, person in pairs]},
-                              conflict=("period", "card_number"))
-    rows = await session.execute(select(cc.c.card_number, cc.c.id_number).where(
-        cc.c.period == period, among(cc.c.card_number, cards)))
-    return {r.card_number: r.id_number for r in rows}
+    taken = await bulk.insert_columns(session, cc, {"period": [period] * len(pairs), "card_number": cards,
+                                                    "id_number": [person for _, person in pairs]},
+                                      conflict=("period", "card_number"), returning="card_number, id_number")
+    holders = {r.card_number: r.id_number for r in taken}
+    held = sorted({card for card in cards if card not in holders})
+    if held:
+        rows = await session.execute(select(cc.c.card_number, cc.c.id_number).where(
+            cc.c.period == period, among(cc.c.card_number, held)))
+        holders |= {r.card_number: r.id_number for r in rows}
+    return holders
 
 
 async def release_claims(session: AsyncSession, program: str, period: str, item_ids: list[str]) -> None:

@@ -70,6 +70,32 @@ async def test_the_first_of_a_key_twice_stands_and_a_too_long_value_is_refused(
             await bulk.insert_rows(s, tables.ledger, [first | {"item_id": "x" * 61}])
 
 
+def _alike(batch: str) -> list[dict[str, Any]]:
+    """Rows the same in every column but their key: each such column goes as one parameter (a constant)."""
+    return [{"item_id": f"{batch}-{n}", "batch_id": batch, "program_code": "P", "department_code": "",
+             "township_code": "T", "period": "2026-11", "id_number": None, "village": "a\x1fb\x1e, {}",
+             "amount_fen": 10**12, "declared": True, "outcome_attempt": 1,
+             "declared_at": dt.datetime(2026, 11, 27, tzinfo=dt.UTC)} for n in range(3)]
+
+
+async def test_a_value_alike_on_every_row_goes_once_and_comes_back_as_it_went(
+        supervision_svc: ServiceUnderTest) -> None:
+    batch = uid()
+    rows = _alike(batch)
+    assert bulk._constants(bulk.columns_of(rows)) == (  # not declared_at (a time), not item_id (it varies)
+        "batch_id", "program_code", "department_code", "township_code", "period", "id_number", "village",
+        "amount_fen", "declared", "outcome_attempt")
+    assert bulk._constants(bulk.columns_of(rows[:1])) == ()
+    assert bulk._constants({"declared": [True, 1], "n": [1, 2]}) == (), "equal, but of two types"
+    async with supervision_svc.db.transaction() as s:
+        got = await bulk.insert_rows(s, tables.ledger, rows, conflict=("item_id",), returning="item_id, village")
+    assert [tuple(r) for r in got] == [(r["item_id"], r["village"]) for r in rows]
+    assert await _read(supervision_svc, batch) == rows
+    with pytest.raises(DBAPIError, match="too long"):
+        async with supervision_svc.db.transaction() as s:
+            await bulk.insert_rows(s, tables.ledger, [r | {"township_code": "T" * 13} for r in _alike(uid())])
+
+
 async def test_hand_written_statements_take_packed_or_array_parameters(supervision_svc: ServiceUnderTest) -> None:
     for ids in (["a", "b", "c"], ["a\x1fb", "c"]):
         sql, bind = array_params({"ids": "text", "n": "bigint"}, {"ids": ids, "n": list(range(len(ids)))})

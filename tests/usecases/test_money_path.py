@@ -148,6 +148,12 @@ async def test_the_bank_credits_a_line_once_and_repeats_its_first_answer(bank_sv
     assert first.payload["results"] == second.payload["results"]
     assert {r["item_id"]: r["reason_code"] for r in first.payload["results"]} == {paid.item_id: None,
                                                                                    frozen.item_id: "FROZEN"}
+    # a re-issue (attempt 2) of both: the credited item is refused as paid, the frozen one answered afresh
+    again = tuple(x.model_copy(update={"attempt": 2}) for x in lines)
+    await bank_svc.deliver(bank.on_instruction, instruction.model_copy(update={"instruction_id": "I2", "lines": again}))
+    [reissued] = await bank_svc.published()
+    assert {(r["item_id"], r["attempt"]): r["reason_code"] for r in reissued.payload["results"]} == {
+        (paid.item_id, 2): "DUPLICATE_PAYMENT", (frozen.item_id, 2): "FROZEN"}
     totals = await bank_svc.run(bank.integrity, FINANCE)
     assert (totals["credited_items"], totals["duplicated_items"], totals["balances_match"]) == (1, 0, True)
 

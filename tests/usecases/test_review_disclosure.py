@@ -71,6 +71,25 @@ async def test_a_batch_waits_for_its_last_chunk_then_flags_a_person_declared_twi
         twice.item_id
 
 
+async def test_one_card_claimed_by_several_people_in_a_period_is_flagged_on_every_later_claim(
+        review_svc: ServiceUnderTest) -> None:
+    code, other = await _program(review_svc), await _program(review_svc)
+    holder = item()
+    same_chunk = item(card_number=holder.card_number)   # another person, same card, same chunk
+    later = item(card_number=holder.card_number)        # and in the next chunk
+    batch = await _declare(review_svc, code, [holder, same_chunk, later, item()])
+    # the holder's own card in another program of the period is the holder's again: no finding
+    own = item(id_number=holder.id_number, card_number=holder.card_number)
+    again = await _declare(review_svc, other, [own])
+    found = await review_svc.run(decisions.batch_items, who(Role.FINANCE), batch, None, 100, 0)
+    found += await review_svc.run(decisions.batch_items, who(Role.FINANCE), again, None, 100, 0)
+    codes = {i["item_id"]: [f["code"] for f in i["findings"]] for i in found}
+    assert codes[same_chunk.item_id] == ["CARD_SHARED"] and codes[later.item_id] == ["CARD_SHARED"]
+    assert codes[holder.item_id] == [] and codes[own.item_id] == []
+    assert await review_svc.scalar("SELECT id_number FROM card_claims WHERE card_number = :c",
+                                   c=holder.card_number) == holder.id_number
+
+
 async def test_two_people_decide_and_the_decided_batch_is_published_with_totals(review_svc: ServiceUnderTest) -> None:
     code = await _program(review_svc)
     items = [item(), item(), item(5000)]
