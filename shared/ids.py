@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import operator
 import random
 import re
 import unicodedata
@@ -16,9 +17,26 @@ _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
 
+# ASCII digits as their values, and as their Luhn-doubled values (2d, less 9 above 9), for bytes.translate:
+# the sums below run in C. Every declared and every reviewed row is checked (card and ID checks were 8% of
+# declaration's CPU and 5% of review's in a profiled payroll); measured here per number: Luhn 4.3 us
+# (python-stdnum) -> 0.46 us, the ID's check character 2.7 -> 1.0 us. Both are tested against python-stdnum.
+_VALUE = bytes.maketrans(b"0123456789", bytes(range(10)))
+_DOUBLED = bytes.maketrans(b"0123456789", bytes((0, 2, 4, 6, 8, 1, 3, 5, 7, 9)))
+
+
 def id_check_char(first17: str) -> str:
     """The check character of a resident ID from its first 17 digits."""
-    return _CHECK[sum(int(c) * w for c, w in zip(first17, _WEIGHTS, strict=True)) % 11]
+    digits = first17.encode("ascii").translate(_VALUE)
+    if len(digits) != 17 or max(digits) > 9:
+        raise ValueError(f"17 digits expected, got {len(first17)} characters")
+    return _CHECK[sum(map(operator.mul, digits, _WEIGHTS)) % 11]
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether a string of ASCII digits passes the Luhn check (ISO/IEC 7812), as python-stdnum's ``luhn``."""
+    b = digits.encode("ascii")
+    return (sum(b[-1::-2].translate(_VALUE)) + sum(b[-2::-2].translate(_DOUBLED))) % 10 == 0
 
 
 _ID = re.compile(r"[0-9]{17}[0-9X]")
@@ -88,7 +106,7 @@ def card_problem(value: str) -> str | None:
         return "社保卡号只能包含数字0-9"
     if not 16 <= len(value) <= 19:
         return f"社保卡号应为16至19位，实为{len(value)}位"
-    if not luhn.is_valid(value):  # python-stdnum's Luhn (ISO/IEC 7812)
+    if not luhn_valid(value):
         return "社保卡号校验位不符，号码可能录入有误"
     return None
 

@@ -138,9 +138,10 @@ async def batch(session: AsyncSession, batch_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-async def add_batch(session: AsyncSession, values: dict[str, Any], items: list[dict[str, Any]]) -> None:
+async def add_batch(session: AsyncSession, values: dict[str, Any], items: dict[str, list[Any]]) -> None:
+    """The batch and its items (one list per column)."""
     await session.execute(insert(B).values(**values, status=BatchStatus.SUBMITTED))
-    await bulk.insert_rows(session, IT, items)
+    await bulk.insert_columns(session, IT, items)
 
 
 async def keep_review_results(session: AsyncSession, batch_id: str, columns: dict[str, list[Any]]) -> None:

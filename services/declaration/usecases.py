@@ -13,6 +13,7 @@ from services.declaration import store, tables
 from services.declaration.domain import MAX_ROWS, Context, GoodRow, RowError, check_row
 from services.declaration.settings import Settings
 from services.declaration.uploads import errors_csv
+from shared import bulk
 from shared.access import Viewer
 from shared.audit import record
 from shared.auth import Principal, Role
@@ -219,8 +220,8 @@ async def _publish(ctx: Ctx, who: Principal, upload_id: str, period: str, checke
               "program_version": version, "period": period, "township_code": checked.township_code,
               "item_count": len(items), "amount_fen": events[0].batch_amount_fen, "chunk_count": len(events),
               "submitted_by": who.sub}
-    await store.add_batch(ctx.session, values, [{**i.model_dump(), "batch_id": batch_id, "row_no": g.row}
-                                                for i, g in zip(items, good, strict=True)])
+    await store.add_batch(ctx.session, values,
+                          bulk.item_columns(items, batch_id=batch_id, row_no=[g.row for g in good]))
     await ctx.emit(*events)
     return _made(values | {"department_code": department})
 

@@ -2,8 +2,20 @@ import datetime as dt
 import random
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum import luhn
+from stdnum.iso7064 import mod_11_2
 
-from shared.ids import card_problem, id_check_char, id_problem, luhn_check_digit, make_card_number, make_id_number
+from shared.ids import (
+    card_problem,
+    id_check_char,
+    id_problem,
+    luhn_check_digit,
+    luhn_valid,
+    make_card_number,
+    make_id_number,
+)
 
 
 def test_known_resident_id_check_character() -> None:
@@ -92,3 +104,21 @@ def test_the_check_agrees_with_python_stdnum_on_random_numbers() -> None:
         if (id_problem(number) is None) != theirs:
             disagree.append(number)
     assert not disagree, disagree[:5]
+
+
+@given(st.text(alphabet="0123456789", min_size=1, max_size=25))
+def test_the_fast_luhn_agrees_with_stdnum(digits: str) -> None:
+    assert luhn_valid(digits) == luhn.is_valid(digits)
+    body = digits[:-1] or "0"
+    assert luhn_valid(body + luhn_check_digit(body))
+
+
+@given(st.text(alphabet="0123456789", min_size=17, max_size=17))
+def test_the_id_check_character_agrees_with_stdnum(first17: str) -> None:
+    assert id_check_char(first17) == mod_11_2.calc_check_digit(first17)  # ISO 7064 MOD 11-2
+
+
+@pytest.mark.parametrize("bad", ["1101051949123100", "110105194912310021", "11010519491231002X"[:16] + "ab"])
+def test_the_id_check_character_needs_seventeen_digits(bad: str) -> None:
+    with pytest.raises(ValueError, match="17 digits"):
+        id_check_char(bad)
