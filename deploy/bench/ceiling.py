@@ -22,6 +22,7 @@ import asyncpg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from shared import gctune
 from shared.events.envelope import Envelope, wrap
 from shared.events.payloads import (
     BankFeedbackReported,
@@ -152,5 +153,7 @@ async def _measure(bootstrap: str, dsn: str, items: int, size: int) -> Ceiling:
 
 def measure(bootstrap: str, dsn: str, items: int, size: int = 1000) -> Ceiling:
     """Measure one publish and one read of ``items`` items on this Kafka (``bootstrap``) and this
-    PostgreSQL database (``dsn``, a plain postgresql:// URL): a scratch topic and table, removed after."""
+    PostgreSQL database (``dsn``, a plain postgresql:// URL): a scratch topic and table, removed after. The
+    garbage collector is settled first, as in the services (``shared.gctune``)."""
+    gctune.settle()
     return asyncio.run(_measure(bootstrap, dsn, items, size))
