@@ -1,0 +1,48 @@
+"""A subscriber waits for records without sleeping between polls (FastStream's batch subscriber slept 200 ms
+after every empty poll, so each idle subscriber woke five times a second and a record arriving meanwhile
+waited for the sleep)."""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from typing import Any
+
+from faststream.kafka import KafkaBroker
+
+from shared.events.payloads import BatchSubmitted
+from shared.messaging.consumer import IDLE_POLL_MS, ConsumerRuntime, Subscription
+
+
+class _Consumer:
+    """Stands in for aiokafka's consumer: nothing for the first poll, then two records on two partitions."""
+
+    def __init__(self) -> None:
+        self.calls: list[dict[str, Any]] = []
+
+    async def getmany(self, timeout_ms: int, max_records: int | None) -> dict[str, list[str]]:
+        self.calls.append({"timeout_ms": timeout_ms, "max_records": max_records})
+        return {} if len(self.calls) == 1 else {"p0": ["a"], "p1": ["b"]}
+
+
+async def _noop(ctx: Any, env: Any) -> None:
+    return None
+
+
+def test_an_empty_poll_returns_at_once_and_the_next_one_gets_the_records() -> None:
+    broker = KafkaBroker("127.0.0.1:1")
+    runtime = ConsumerRuntime.__new__(ConsumerRuntime)  # registering needs only the service's name
+    runtime.service = "review"
+    sub = Subscription(BatchSubmitted, _noop)
+    runtime.register(broker, sub)
+    [registered] = broker.subscribers
+    subscriber: Any = registered  # FastStream's Kafka batch subscriber (get_msg is not on its public type)
+    consumer = _Consumer()
+    began = time.perf_counter()
+    first = asyncio.run(subscriber.get_msg(consumer))
+    assert first == () and time.perf_counter() - began < 0.1, "no sleep after an empty poll"
+    assert asyncio.run(subscriber.get_msg(consumer)) == ("a", "b")
+    assert consumer.calls == [{"timeout_ms": IDLE_POLL_MS, "max_records": sub.max_records}] * 2
+    # FastStream's loop still asks the subscriber's get_msg (what the override replaces)
+    assert "self.get_msg(consumer)" in inspect.getsource(type(subscriber)._run_consume_loop)
