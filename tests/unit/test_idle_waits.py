@@ -1,6 +1,6 @@
-"""A subscriber waits for records without sleeping between polls (FastStream's batch subscriber slept 200 ms
-after every empty poll, so each idle subscriber woke five times a second and a record arriving meanwhile
-waited for the sleep)."""
+"""An idle stack wakes seldom. A subscriber waits for records without sleeping between polls (FastStream's
+batch subscriber slept 200 ms after every empty poll, so each idle subscriber woke five times a second and a
+record arriving meanwhile waited for the sleep); an idle relay looks at its outbox less often."""
 
 from __future__ import annotations
 
@@ -46,3 +46,10 @@ def test_an_empty_poll_returns_at_once_and_the_next_one_gets_the_records() -> No
     assert consumer.calls == [{"timeout_ms": IDLE_POLL_MS, "max_records": sub.max_records}] * 2
     # FastStream's loop still asks the subscriber's get_msg (what the override replaces)
     assert "self.get_msg(consumer)" in inspect.getsource(type(subscriber)._run_consume_loop)
+
+
+def test_an_idle_relay_looks_less_often_and_never_waits_more_than_a_second() -> None:
+    from shared.messaging.relay import idle_wait
+
+    waits = [idle_wait(n) for n in range(6)]
+    assert waits[0] == 0.2 and waits == sorted(waits) and max(waits) == 1.0
