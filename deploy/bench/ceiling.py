@@ -75,7 +75,7 @@ def hops() -> tuple[int, int]:
     return len(ITEM_EVENTS), reads
 
 
-def _chunk_events(first: int, end: int, size: int) -> list[bytes]:
+def chunk_events(first: int, end: int, size: int) -> list[bytes]:
     """Declared items ``first`` .. ``end - 1`` in chunks of ``size``, as outbox values (the bytes a relay sends)."""
     out = []
     for start in range(first, end, size):
@@ -98,7 +98,7 @@ async def _publish(bootstrap: str, topic: str, items: int, size: int) -> float:
         began = time.perf_counter()
         for start in range(0, items, 100 * size):  # built and sent in parts: memory stays small at any size
             sent = [await producer.send(topic, value, key=str(n).encode())
-                    for n, value in enumerate(_chunk_events(start, min(start + 100 * size, items), size))]
+                    for n, value in enumerate(chunk_events(start, min(start + 100 * size, items), size))]
             await asyncio.gather(*sent)
         return time.perf_counter() - began
     finally:

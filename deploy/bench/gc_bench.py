@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import time
-from decimal import Decimal
 
 CHUNKS = 1500
 
@@ -22,19 +21,14 @@ CHUNKS = 1500
 def _measure(setting: str) -> None:
     os.environ.setdefault("YKT_ENV", "development")
     os.environ.setdefault("YKT_REVIEW_DATABASE_URL", "postgresql+asyncpg://review:unused@127.0.0.1:1/review")
+    from deploy.bench.ceiling import chunk_events
     from services.review import app as review
     from shared import bulk, gctune
-    from shared.events.envelope import Envelope, wrap
-    from shared.events.payloads import BatchSubmitted, Item
-    from shared.messaging.chunks import item_chunks
+    from shared.events.envelope import Envelope
+    from shared.events.payloads import BatchSubmitted
 
     kept = review.app()  # noqa: F841 - its objects stay alive, as in the service
-    items = [Item(item_id=f"B1-{n:06d}", name="张三", id_number="632523195001011234",
-                  card_number="6228480000000000001", bank_code="ABC", village="王屯村", quantity=Decimal(1),
-                  amount_fen=10_000 + n) for n in range(1000)]
-    [chunk] = item_chunks(BatchSubmitted, items, 1000, batch_id="B1", program_code="P", department_code="D",
-                          period="2026-11", township_code="632523100", declared_by="clerk")
-    raw = wrap(chunk, producer="declaration", correlation_id="gc-bench").model_dump_json().encode()
+    [raw] = chunk_events(0, 1000, 1000)  # a declared chunk of 1,000 items as a relay sends it (the ceiling's)
 
     def consume() -> int:
         env = Envelope[BatchSubmitted].model_validate_json(raw)
