@@ -192,3 +192,47 @@ async def test_a_long_transaction_in_another_database_does_not_delay_this_outbox
         holder.cancel()
     await busy.dispose()
     assert got and waited < 5, f"published after {waited:.1f}s while another database's transaction was open"
+
+
+async def test_a_partition_read_in_part_gets_its_next_record_without_waiting_out_a_fetch(
+        bootstrap: str, topic: str) -> None:
+    """A poll takes at most ``max_records``; while the rest of a fetch waits in the buffer, aiokafka fetches the
+    other partitions alone, and a record arriving on the first partition then waits until that fetch comes back
+    (the broker holds it ``FETCH_WAIT_MS`` when the other partitions are quiet). The wait must stay short: at
+    5,000 ms it stalled the end of every payroll for seconds."""
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+    from shared.messaging.consumer import FETCH_WAIT_MS, PARTITION_FETCH_BYTES, Subscription
+
+    take = Subscription(Ping, record_effect).max_records
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
+    await producer.start()
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"g.{topic}",
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                max_partition_fetch_bytes=PARTITION_FETCH_BYTES, fetch_max_wait_ms=FETCH_WAIT_MS)
+    try:
+        for n in range(take + 5):  # more than one poll takes, on partition 0 (the topic has more partitions)
+            await producer.send(topic, f"{n}".encode(), partition=0)
+        await producer.flush()
+        await consumer.start()
+        assert len(consumer.assignment()) > 1, "the case needs a consumer of several partitions"
+        got: list[bytes] = []
+        while len(got) < take:
+            for records in (await consumer.getmany(timeout_ms=5000, max_records=take)).values():
+                got += [r.value or b"" for r in records]
+        assert len(got) == take, "one poll takes max_records; the rest of the fetch waits in the buffer"
+        await asyncio.sleep(0.5)  # a handler's work; meanwhile the next fetch goes out for the other partitions
+        while len(got) < take + 5:
+            for records in (await consumer.getmany(timeout_ms=5000, max_records=take)).values():
+                got += [r.value or b"" for r in records]
+        await producer.send_and_wait(topic, b"next", partition=0)
+        sent = asyncio.get_running_loop().time()
+        while True:
+            batch = await consumer.getmany(timeout_ms=10_000, max_records=take)
+            if any(r.value == b"next" for records in batch.values() for r in records):
+                break
+        waited = asyncio.get_running_loop().time() - sent
+        assert waited < 2.0, f"a record waited {waited:.1f} s behind a held fetch of quiet partitions"
+    finally:
+        await consumer.stop()
+        await producer.stop()
