@@ -54,7 +54,7 @@ def main() -> int:
               "(python -m deploy.registers); the demo county runs beside them under its own codes", flush=True)
         result = run_payroll(client, args.people, progress=lambda m: print("  " + m, flush=True),
                              objections=args.publicity_seconds > 0, started=meter.mark if meter else None,
-                             townships_at_once=args.townships_at_once)
+                             finished=meter.finish if meter else None, townships_at_once=args.townships_at_once)
         cpu = meter.cpu_seconds() if meter else {}
         names = {p.code: p.name for p in programs(int(result.period[:4]))}
         print(f"\npayroll {result.period}: {len(result.batches)} batches, {result.row_errors} rows refused at "

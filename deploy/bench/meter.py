@@ -51,16 +51,19 @@ def _pss_kb(pid: str) -> int:
 
 @dataclass
 class Meter:
-    """Samples every ``every`` seconds in a thread; ``mark()`` starts the CPU count over (e.g. at the payroll)."""
+    """Samples every ``every`` seconds in a thread; ``mark()`` starts the CPU count over (e.g. at the payroll),
+    ``finish()`` ends it (the last call counts: a payroll found done may be found done again later)."""
 
     every: float = 2.0
     cpu_first: dict[str, tuple[str, float]] = field(default_factory=dict)
     cpu_last: dict[str, tuple[str, float]] = field(default_factory=dict)
+    cpu_end: dict[str, tuple[str, float]] | None = None
     peak_kb: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     stack_peak_kb: int = 0
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _names: dict[str, str | None] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)  # the sampling thread and finish() both sample
 
     def start(self) -> Meter:
         self._thread = threading.Thread(target=self._run, name="meter", daemon=True)
@@ -69,7 +72,15 @@ class Meter:
 
     def mark(self) -> None:
         """Count CPU from now on (processes started later count from their start)."""
-        self.cpu_first = dict(self.cpu_last)
+        self.sample()
+        with self._lock:
+            self.cpu_first = dict(self.cpu_last)
+
+    def finish(self) -> None:
+        """Count CPU up to now (what runs after, such as the bench's own checks, is not counted)."""
+        self.sample()
+        with self._lock:
+            self.cpu_end = dict(self.cpu_last)
 
     def stop(self) -> None:
         self._stop.set()
@@ -94,6 +105,10 @@ class Meter:
         return self._names[pid]
 
     def sample(self) -> None:
+        with self._lock:
+            self._sample()
+
+    def _sample(self) -> None:
         now: dict[str, int] = defaultdict(int)
         for pid in os.listdir("/proc"):
             if not pid.isdigit() or (name := self._name(pid)) is None:
@@ -111,6 +126,6 @@ class Meter:
 
     def cpu_seconds(self) -> dict[str, float]:
         out: dict[str, float] = defaultdict(float)
-        for pid, (name, cpu) in self.cpu_last.items():
+        for pid, (name, cpu) in (self.cpu_last if self.cpu_end is None else self.cpu_end).items():
             out[name] += cpu - self.cpu_first.get(pid, (name, 0.0))[1]
         return dict(out)

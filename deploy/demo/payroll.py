@@ -349,7 +349,8 @@ def declare(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], 
 
 def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], None] = print,
                 timeout: float = 300, seed_value: int = 632523, objections: bool = False,
-                started: Callable[[], None] | None = None, townships_at_once: bool = False) -> PayrollResult:
+                started: Callable[[], None] | None = None, townships_at_once: bool = False,
+                finished: Callable[[], None] | None = None) -> PayrollResult:
     """One month end to end; with ``objections`` (a publicity window of a few seconds or more) two entries of
     one roster are objected to during publicity and decided after it: one upheld, one not."""
     rng = random.Random(seed_value)
@@ -367,8 +368,8 @@ def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], No
     objected = object_and_decide(c, batches, {p.code: p.department_code for p in progs}, progress) \
         if objections else None
     reviewed = time.monotonic() - start
-    timeline = wait_paid(c, batches, timeout, progress)
-    seconds = time.monotonic() - start
+    timeline = wait_paid(c, batches, timeout, progress, finished)
+    seconds = (timeline.done_at or time.monotonic()) - start
     ledger = c.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"})
     checks = verify(c, batches, ledger)
     timeline.looks = [(t - start, counts) for t, counts in timeline.looks]

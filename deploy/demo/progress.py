@@ -22,6 +22,7 @@ class Timeline:
     """Items per stage at each look; a stage's rate counts from its first item to when it stopped growing."""
 
     looks: list[tuple[float, dict[str, int]]] = field(default_factory=list)
+    done_at: float | None = None  # the look that saw every roster published and every stage settled
 
     def add(self, at: float, counts: dict[str, int]) -> None:
         self.looks.append((at, dict(counts)))
@@ -56,10 +57,14 @@ def _settled(stage: dict[str, int], total: int, exact: bool) -> bool:
 
 
 def wait_paid(c: CountyClient, batches: list[dict[str, Any]], timeout: float,
-              progress: Callable[[str], None]) -> Timeline:
+              progress: Callable[[str], None], finished: Callable[[], None] | None = None) -> Timeline:
     """Poll until every batch's paid roster is published (公示) and every service has caught up: treasury
     has settled every item it ordered, supervision's ledger has them all. Services consume on their own,
-    so one may be behind another for a while; the checks are read only once all are quiet."""
+    so one may be behind another for a while; the checks are read only once all are quiet.
+
+    The payroll ends at the look that saw it done (``timeline.done_at``; ``finished`` is called then): the
+    exact ledger read that confirms it aggregates every item and is the bench's check, not the payroll's work.
+    If the confirmation finds a service still behind, a later look ends it."""
     wanted = {b["batch_id"] for b in batches}
     total = sum(b["accepted_rows"] for b in batches)
     timeline = Timeline()
@@ -89,9 +94,15 @@ def wait_paid(c: CountyClient, batches: list[dict[str, Any]], timeout: float,
         if len(done) < len(wanted):
             catch_up = time.monotonic() + 120
         elif _settled(stage, total, exact=False) or time.monotonic() > catch_up:
+            timeline.done_at = asked
+            if finished:
+                finished()
+            confirming = time.monotonic()
             orders = [o for o in c.call("GET", "treasury", "/orders", Role.FINANCE) if o["batch_id"] in wanted]
             treasury_settled = all(o["settled_count"] == o["item_count"] for o in orders if o["status"] != "held")
             if (treasury_settled and _settled(exact_stages(c), total, exact=True)) or time.monotonic() > catch_up:
+                progress(f"done; confirmed by treasury's orders and the exact ledger in "
+                         f"{time.monotonic() - confirming:.1f}s")
                 return timeline  # past catch_up the checks report whoever is still behind
         if time.monotonic() > deadline:
             raise TimeoutError(f"payroll stuck: nothing moved for {timeout}s, {len(done)}/{len(wanted)} rosters")

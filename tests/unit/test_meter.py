@@ -1,0 +1,52 @@
+"""The bench counts CPU from the first submission to the look that found the payroll done: what runs after
+(its own checks: the exact ledger, the owners' figures) is not the payroll's work."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from deploy.bench import meter as meter_mod
+from deploy.bench.meter import Meter
+
+
+def _only_this_process(monkeypatch: pytest.MonkeyPatch, name: str, used: dict[str, float]) -> Meter:
+    """A meter that sees this test's process as ``name`` with ``used["cpu"]`` seconds, and no other."""
+    me = str(os.getpid())
+
+    def cpu(pid: str) -> float:
+        if pid != me:
+            raise OSError("not part of this test")  # what the meter does with a process gone meanwhile
+        return used["cpu"]
+
+    monkeypatch.setattr(meter_mod, "_cpu", cpu)
+    monkeypatch.setattr(meter_mod, "_pss_kb", lambda pid: 1024)
+    m = Meter()
+    m._names[me] = name
+    return m
+
+
+def test_cpu_counts_from_mark_to_the_last_finish(monkeypatch: pytest.MonkeyPatch) -> None:
+    used = {"cpu": 10.0}
+    m = _only_this_process(monkeypatch, "review", used)
+    m.sample()
+    used["cpu"] = 12.0
+    m.mark()                  # the payroll starts: 12 s so far do not count
+    used["cpu"] = 15.0
+    m.finish()                # found done, but the confirmation saw a service behind
+    used["cpu"] = 16.5
+    m.finish()                # found done again: this one counts
+    used["cpu"] = 40.0        # the bench's checks
+    m.stop()
+    assert m.cpu_seconds() == {"review": 4.5}
+    assert m.peak_kb["review"] == 1024
+
+
+def test_without_finish_cpu_counts_to_the_last_sample(monkeypatch: pytest.MonkeyPatch) -> None:
+    used = {"cpu": 1.0}
+    m = _only_this_process(monkeypatch, "kafka", used)
+    m.mark()
+    used["cpu"] = 3.0
+    m.stop()
+    assert m.cpu_seconds() == {"kafka": 2.0}
