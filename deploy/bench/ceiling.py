@@ -25,21 +25,13 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from shared import gctune
 from shared.events.envelope import Envelope, wrap
 from shared.events.payloads import (
-    BankFeedbackReported,
+    ITEM_EVENTS,
     BatchSubmitted,
-    InstructionIssued,
     Item,
-    ItemsCleared,
-    ItemsReviewed,
-    PaymentOrdered,
-    PaymentSettled,
 )
 from shared.messaging.chunks import item_chunks
 from shared.registry import SERVICES
 
-# the events that carry every item (the others carry a batch, an order or a program)
-ITEM_EVENTS = (BatchSubmitted, ItemsReviewed, ItemsCleared, PaymentOrdered, InstructionIssued, BankFeedbackReported,
-               PaymentSettled)
 TOPIC = "ykt.bench.ceiling.v1"
 TABLE = "ykt_bench_ceiling"
 

@@ -353,3 +353,8 @@ class RosterPublished(Event):
     unpaid_count: int
     unpaid_fen: int
     consistent: bool
+
+
+# the events that carry every item of a payroll, in chunks (the others carry a batch, an order or a program)
+ITEM_EVENTS: tuple[type[Event], ...] = (BatchSubmitted, ItemsReviewed, ItemsCleared, PaymentOrdered, InstructionIssued,
+                                        BankFeedbackReported, PaymentSettled)

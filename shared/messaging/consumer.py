@@ -24,6 +24,7 @@ from sqlalchemy import Table
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from shared.events.envelope import DeadLettered, Envelope, Event
+from shared.events.payloads import ITEM_EVENTS
 from shared.logs import correlation_id
 from shared.messaging import inbox as inbox_mod
 from shared.messaging.context import HandlerContext, Runtime
@@ -40,14 +41,16 @@ class RetryLater(Exception):
 
 
 RETRY_LATER_SECONDS = 120
-# how long the broker holds a fetch that finds nothing new. It is also the longest a partition read in part
-# can wait for its next records: while a fetch's records wait in the consumer's buffer (a poll takes at most
-# ``max_records``), aiokafka sends the next fetch for the other partitions only, and with one fetch in flight
-# per broker a record arriving on the first partition waits until that fetch comes back. At 5,000 ms (tried
-# to spare the idle round trips) this stalled the end of a payroll for ~4.5 s; at 500 ms (aiokafka's and
-# Kafka's default) the idle stack costs ~2 s more CPU per 30 s (broker and services) and a 100k payroll ran
-# 54.9-60.4 -> 50.6 s
-FETCH_WAIT_MS = 500
+# How long the broker holds a fetch that finds nothing new. It is also the longest a partition can wait for its
+# next records while its consumer is busy: once a fetch's records wait in the consumer's buffer (the handler
+# is still on the previous poll, or a poll took only ``max_records``), aiokafka fetches the other partitions
+# alone, and with one fetch in flight per broker a record arriving on the first waits until that one comes
+# back. On the item topics (handlers of 50-500 ms a chunk) a 5,000 ms wait stalled the end of a 100k payroll
+# ~4.5 s; 500 ms (Kafka's default) there. The other topics carry a few small events each, handled in a few ms
+# (within the 100 ms aiokafka waits before fetching around a buffered partition): 5,000 ms, which spares the
+# idle round trips of ~35 quiet consumers (all at 500 ms: idle stack +2 s CPU per 30 s, broker and services).
+ITEM_FETCH_WAIT_MS = 500
+FETCH_WAIT_MS = 5000
 PARTITION_FETCH_BYTES = 16 * 1024 * 1024
 IDLE_POLL_MS = 2000
 
@@ -69,6 +72,11 @@ class Subscription:
     @property
     def topic(self) -> str:
         return self.model.topic
+
+
+def fetch_wait_ms(model: type[Event]) -> int:
+    """The broker's hold on an empty fetch for a topic: short where items flow in chunks, long elsewhere."""
+    return ITEM_FETCH_WAIT_MS if model in ITEM_EVENTS else FETCH_WAIT_MS
 
 
 def waits_without_sleeping(subscriber: Any) -> None:
@@ -103,7 +111,7 @@ class ConsumerRuntime:
         subscriber = broker.subscriber(
             sub.topic, group_id=self.group(sub), batch=True, max_records=sub.max_records,
             auto_offset_reset="earliest", ack_policy=AckPolicy.MANUAL,
-            max_partition_fetch_bytes=PARTITION_FETCH_BYTES, fetch_max_wait_ms=FETCH_WAIT_MS,
+            max_partition_fetch_bytes=PARTITION_FETCH_BYTES, fetch_max_wait_ms=fetch_wait_ms(sub.model),
             title=f"{self.service}:{sub.topic}",
             description=f"consumes {sub.model.__name__}", decoder=_undecoded,
         )

@@ -198,18 +198,20 @@ async def test_a_partition_read_in_part_gets_its_next_record_without_waiting_out
         bootstrap: str, topic: str) -> None:
     """A poll takes at most ``max_records``; while the rest of a fetch waits in the buffer, aiokafka fetches the
     other partitions alone, and a record arriving on the first partition then waits until that fetch comes back
-    (the broker holds it ``FETCH_WAIT_MS`` when the other partitions are quiet). The wait must stay short: at
-    5,000 ms it stalled the end of every payroll for seconds."""
+    (the broker holds it the fetch wait when the other partitions are quiet). On an item topic the wait must stay
+    short: at 5,000 ms it stalled the end of every payroll for seconds."""
     from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-    from shared.messaging.consumer import FETCH_WAIT_MS, PARTITION_FETCH_BYTES, Subscription
+    from shared.events.payloads import PaymentSettled
+    from shared.messaging.consumer import PARTITION_FETCH_BYTES, Subscription, fetch_wait_ms
 
     take = Subscription(Ping, record_effect).max_records
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all")
     await producer.start()
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"g.{topic}",
                                 auto_offset_reset="earliest", enable_auto_commit=False,
-                                max_partition_fetch_bytes=PARTITION_FETCH_BYTES, fetch_max_wait_ms=FETCH_WAIT_MS)
+                                max_partition_fetch_bytes=PARTITION_FETCH_BYTES,
+                                fetch_max_wait_ms=fetch_wait_ms(PaymentSettled))
     try:
         for n in range(take + 5):  # more than one poll takes, on partition 0 (the topic has more partitions)
             await producer.send(topic, f"{n}".encode(), partition=0)

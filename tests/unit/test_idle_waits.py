@@ -53,3 +53,11 @@ def test_an_idle_relay_looks_less_often_and_never_waits_more_than_a_second() -> 
 
     waits = [idle_wait(n) for n in range(6)]
     assert waits[0] == 0.2 and waits == sorted(waits) and max(waits) == 1.0
+
+
+def test_item_topics_are_fetched_with_a_short_wait_and_quiet_topics_with_a_long_one() -> None:
+    from shared.events.payloads import ITEM_EVENTS, ProgramPublished, RosterPublished
+    from shared.messaging.consumer import FETCH_WAIT_MS, ITEM_FETCH_WAIT_MS, fetch_wait_ms
+
+    assert {fetch_wait_ms(m) for m in ITEM_EVENTS} == {ITEM_FETCH_WAIT_MS} and ITEM_FETCH_WAIT_MS <= 500
+    assert fetch_wait_ms(ProgramPublished) == fetch_wait_ms(RosterPublished) == FETCH_WAIT_MS > ITEM_FETCH_WAIT_MS
