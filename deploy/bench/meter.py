@@ -1,7 +1,7 @@
 """CPU seconds and peak memory of every process of the stack, read from /proc while a run goes on.
 
-Components: each service (all its processes), PostgreSQL (the server and its backends, per database),
-Kafka. Memory is the proportional set size (PSS: shared pages divided among the processes sharing them,
+Components: each service (all its processes), PostgreSQL (the server with the workers it reaped, and its backends
+per database), Kafka. Memory is the proportional set size (PSS: shared pages divided among the processes sharing them,
 so PostgreSQL's shared buffers count once); the stack's peak is the largest sum seen at one moment.
 """
 
@@ -38,8 +38,10 @@ def _read(path: str) -> str:
 
 
 def _cpu(pid: str) -> float:
+    """The process's CPU and that of its children that ended (PostgreSQL's autovacuum workers come and go
+    between samples: their time reaches the server's count when it reaps them)."""
     fields = _read(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / _TICK
+    return sum(int(f) for f in fields[11:15]) / _TICK
 
 
 def _pss_kb(pid: str) -> int:
@@ -110,6 +112,7 @@ class Meter:
 
     def _sample(self) -> None:
         now: dict[str, int] = defaultdict(int)
+        live: dict[str, tuple[str, float]] = {}
         for pid in os.listdir("/proc"):
             if not pid.isdigit() or (name := self._name(pid)) is None:
                 continue
@@ -118,8 +121,9 @@ class Meter:
             except (OSError, IndexError, ValueError):
                 continue  # gone meanwhile
             self.cpu_first.setdefault(pid, (name, 0.0 if self.cpu_last else cpu))
-            self.cpu_last[pid] = (name, cpu)
+            live[pid] = (name, cpu)
             now[name] += pss
+        self.cpu_last = live  # a process gone since is counted by its parent (it was reaped), not twice
         for name, kb in now.items():
             self.peak_kb[name] = max(self.peak_kb[name], kb)
         self.stack_peak_kb = max(self.stack_peak_kb, sum(now.values()))

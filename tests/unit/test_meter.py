@@ -50,3 +50,29 @@ def test_without_finish_cpu_counts_to_the_last_sample(monkeypatch: pytest.Monkey
     used["cpu"] = 3.0
     m.stop()
     assert m.cpu_seconds() == {"kafka": 2.0}
+
+
+def test_a_worker_that_ends_between_samples_is_counted_once_by_its_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL's autovacuum workers come and go: one seen at a sample and reaped before the next is counted
+    in the server's children's time, and its own last sample no longer counts."""
+    times = {"server": 1.0, "worker": 0.5}
+    pids = {"server": "101", "worker": "102"}
+    alive = {"101", "102"}
+
+    def cpu(pid: str) -> float:
+        if pid not in alive:
+            raise OSError("no such process")
+        return times["server" if pid == "101" else "worker"]
+
+    monkeypatch.setattr(meter_mod, "_cpu", cpu)
+    monkeypatch.setattr(meter_mod, "_pss_kb", lambda pid: 0)
+    monkeypatch.setattr(meter_mod.os, "listdir", lambda path: sorted(alive))
+    m = Meter()
+    m._names.update({pids["server"]: "postgresql (server)", pids["worker"]: "postgresql (server)"})
+    m.mark()                      # server 1.0, worker 0.5
+    times["worker"] = 2.5         # the worker works 2 s more
+    m.sample()
+    alive.discard("102")          # it ends; the server reaps it: its 2.5 s join the server's children's time
+    times["server"] = 1.0 + 2.5
+    m.finish()
+    assert m.cpu_seconds() == {"postgresql (server)": 2.5}  # 2 s after the mark, plus the 0.5 s before it
