@@ -23,8 +23,10 @@ class CommonSettings(BaseSettings):
     jwt_secret: str = DEV_SECRET
     log_level: str = "INFO"
     log_json: bool = False
-    # items per chunk of every batch, order and instruction event (the one chunk size of the project)
-    chunk_size: int = Field(default=1000, ge=1, le=10_000)
+    # items per chunk of every batch, order and instruction event (the one chunk size of the project). Each chunk
+    # is a message and a transaction in every service it passes: at 100k people 1,000 -> 2,000 cut the stack's CPU
+    # per item 0.71 -> 0.60 ms; 4,000 gained nothing more (a 100k batch is then one or two chunks)
+    chunk_size: int = Field(default=2000, ge=1, le=10_000)
     # where a browser reaches each service's public pages (links between the portal's services);
     # JSON, e.g. {"disclosure": "https://gongkai.example.gov.cn"}; default http://127.0.0.1:<port>
     public_urls: dict[str, str] = Field(default_factory=dict)

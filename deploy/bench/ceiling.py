@@ -31,6 +31,7 @@ from shared.events.payloads import (
 )
 from shared.messaging.chunks import item_chunks
 from shared.registry import SERVICES
+from shared.settings import CommonSettings
 
 TOPIC = "ykt.bench.ceiling.v1"
 TABLE = "ykt_bench_ceiling"
@@ -143,9 +144,10 @@ async def _measure(bootstrap: str, dsn: str, items: int, size: int) -> Ceiling:
     return Ceiling(items, publishes, reads, publish_s, read_s)
 
 
-def measure(bootstrap: str, dsn: str, items: int, size: int = 1000) -> Ceiling:
+def measure(bootstrap: str, dsn: str, items: int, size: int | None = None) -> Ceiling:
     """Measure one publish and one read of ``items`` items on this Kafka (``bootstrap``) and this
-    PostgreSQL database (``dsn``, a plain postgresql:// URL): a scratch topic and table, removed after. The
-    garbage collector is settled first, as in the services (``shared.gctune``)."""
+    PostgreSQL database (``dsn``, a plain postgresql:// URL): a scratch topic and table, removed after. Chunks
+    of ``size`` items, by default the services' own chunk size (``YKT_CHUNK_SIZE``). The garbage collector is
+    settled first, as in the services (``shared.gctune``)."""
     gctune.settle()
-    return asyncio.run(_measure(bootstrap, dsn, items, size))
+    return asyncio.run(_measure(bootstrap, dsn, items, size or CommonSettings().chunk_size))
