@@ -109,7 +109,7 @@ class LocalPostgres:
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.home} -c max_connections=300 -c fsync=off " \
                "-c synchronous_commit=off -c shared_buffers=768MB -c autovacuum_naptime=10s -c random_page_cost=1.1 " \
                "-c max_wal_size=8GB -c checkpoint_timeout=15min -c full_page_writes=off " \
-               "-c autovacuum_analyze_scale_factor=0.3 " + os.environ.get("YKT_PG_OPTIONS", "")
+               "-c autovacuum_analyze_scale_factor=1.0 " + os.environ.get("YKT_PG_OPTIONS", "")
         # autovacuum_naptime 10s (default 60s): tables filled from nothing in a minute (a county's first payroll)
         # get statistics while they grow; random_page_cost 1.1 (default 4, for spinning disks): an index look-up
         # costed for memory or SSD. Without them keyed bulk updates (1,000 ids against a 130,000-row roster)
@@ -122,10 +122,11 @@ class LocalPostgres:
         # full_page_writes off (this server only, beside fsync off: a page torn by a crash of the machine is lost
         # either way, and a crash of PostgreSQL alone tears no page): the first change of each page after a
         # checkpoint wrote the whole page to the WAL, 468k pages (3.8 of 15.4 GB of WAL) in a 1M payroll.
-        # autovacuum_analyze_scale_factor 0.3 (default 0.1): statistics again after a table grew by 30%, not
-        # 10%: a table growing from a thousand rows to a million is analysed ~70 times on the way at 10% (each
-        # sampling 30,000 rows; a 100k run logged 168 automatic analyses, 7 of the ledger), ~26 times at 30%,
-        # and its statistics stay within a third of its size, all an index look-up's plan needs.
+        # autovacuum_analyze_scale_factor 1.0 (default 0.1): statistics again after a table doubled, not grew
+        # by 10%: a table growing from a thousand rows to a million is analysed ~70 times on the way at 10% (each
+        # sampling 30,000 rows; a 100k run logged 168 automatic analyses, 7 of the ledger), ~10 times at 100%;
+        # its statistics stay within half its size (and the planner scales row counts by the table's current
+        # pages), all an index look-up's plan needs. 100k: analyses 3.9 s of CPU at 0.3 (119), 2.5 s at 1.0 (83).
         # YKT_PG_OPTIONS: more server options, e.g. "-c shared_preload_libraries=pg_stat_statements" to see
         # which statements a run spends its database time on
         self._run("pg_ctl", "-D", str(self.datadir), "-w", "-t", "60", "-o", opts,

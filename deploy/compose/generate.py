@@ -60,7 +60,7 @@ services:
     # the WAL between checkpoints and buffers for a million-people payroll (the reasons: deploy/postgres.py)
     command: ["postgres", "-c", "autovacuum_naptime=10s", "-c", "random_page_cost=1.1", "-c", "max_wal_size=8GB",
               "-c", "checkpoint_timeout=15min", "-c", "shared_buffers=768MB",
-              "-c", "autovacuum_analyze_scale_factor=0.3"]
+              "-c", "autovacuum_analyze_scale_factor=1.0"]
     environment:
       POSTGRES_USER: postgres
       POSTGRES_PASSWORD: ${POSTGRES_PASSWORD:-postgres-local-pw}
