@@ -369,7 +369,7 @@ def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], No
         if objections else None
     reviewed = time.monotonic() - start
     timeline = wait_paid(c, batches, timeout, progress, finished)
-    seconds = (timeline.done_at or time.monotonic()) - start
+    seconds = timeline.done_at - start
     ledger = c.call("GET", "supervision", "/ledger", Role.FINANCE, params={"by": "program"})
     checks = verify(c, batches, ledger)
     timeline.looks = [(t - start, counts) for t, counts in timeline.looks]

@@ -22,10 +22,14 @@ class Timeline:
     """Items per stage at each look; a stage's rate counts from its first item to when it stopped growing."""
 
     looks: list[tuple[float, dict[str, int]]] = field(default_factory=list)
-    done_at: float | None = None  # the look that saw every roster published and every stage settled
 
     def add(self, at: float, counts: dict[str, int]) -> None:
         self.looks.append((at, dict(counts)))
+
+    @property
+    def done_at(self) -> float:
+        """When the wait ended: its last look is the one that saw every roster published and every stage settled."""
+        return self.looks[-1][0]
 
     def rates(self, since: float) -> dict[str, tuple[int, float, float]]:
         """Per stage: items, seconds from the start of the payroll to its last item, items/s while it moved."""
@@ -94,7 +98,6 @@ def wait_paid(c: CountyClient, batches: list[dict[str, Any]], timeout: float,
         if len(done) < len(wanted):
             catch_up = time.monotonic() + 120
         elif _settled(stage, total, exact=False) or time.monotonic() > catch_up:
-            timeline.done_at = asked
             if finished:
                 finished()
             confirming = time.monotonic()
