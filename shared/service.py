@@ -112,8 +112,7 @@ def create_app(spec: ServiceSpec) -> FastAPI:
     cache = PageCache() if spec.cached_pages else None
     # this broker only consumes (and documents what the relay publishes): the relay's producer publishes
     broker = KafkaBroker(settings.kafka_bootstrap, log_level=logging.DEBUG)
-    for sub in spec.subscriptions:
-        consumers.register(broker, sub)
+    consumers.register_all(broker, spec.subscriptions)
     for model in spec.publishes:
         broker.publisher(model.topic, title=f"{spec.name}:{model.topic}", schema=Envelope[model],  # type: ignore[valid-type]
                          description=model.__doc__)

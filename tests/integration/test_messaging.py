@@ -17,6 +17,7 @@ from deploy.paths import REPO
 from shared.db import Database
 from shared.events import topics
 from shared.events.envelope import Envelope, wrap
+from shared.messaging.consumer import Subscription
 from shared.messaging.context import HandlerContext
 from shared.messaging.outbox import put
 from tests.integration.harness import (
@@ -158,6 +159,34 @@ async def test_poison_message_dead_lettered_after_five_tries_while_others_flow(
     assert dead["payload"]["attempts"] == 5 and "can never be handled" in dead["payload"]["reason"]
     assert await harness.count("SELECT count(*) FROM inbox WHERE message_id = :m AND outcome = 'dead_lettered'",
                                m=str(poison.event_id)) == 1
+
+
+async def test_one_consumer_reads_several_topics_and_hands_each_record_to_its_own_handler(
+        harness: Harness, bootstrap: str, topic: str) -> None:
+    """How a service reads its quiet topics: one consumer group for all of them (``register_all``)."""
+    other = topic.replace("ping", "pong")
+    seen: dict[str, list[str]] = {topic: [], other: []}
+
+    def keeps(name: str) -> Any:
+        async def handler(ctx: HandlerContext[Any], env: Envelope[Ping]) -> None:
+            if env.payload.poison:
+                raise ValueError("never handled")
+            seen[name].append(env.payload.key)
+            await record_effect(ctx, env)
+        return handler
+
+    harness.consumers.register(harness.broker, Subscription(ping_on(topic), keeps(topic)),
+                               Subscription(ping_on(other), keeps(other)), group="test.events")
+    await harness.start()
+    ours = [ping(f"a{n}-{uuid.uuid4().hex}", n, topic=topic) for n in range(5)]
+    theirs = [ping(f"b{n}-{uuid.uuid4().hex}", n, topic=other) for n in range(5)]
+    bad = ping("poison-" + uuid.uuid4().hex, poison=True, topic=other)
+    await produce(bootstrap, topic, [e.model_dump_json().encode() for e in ours])
+    await produce(bootstrap, other, [e.model_dump_json().encode() for e in [*theirs[:2], bad, *theirs[2:]]])
+    await eventually(lambda: _seen(harness, 11), what="eleven messages on two topics settled")
+    assert seen == {topic: [e.payload.key for e in ours], other: [e.payload.key for e in theirs]}
+    [dead] = await read_topic(bootstrap, topics.DEAD_LETTER, lambda b: b["payload"]["original_topic"] == other, 1)
+    assert dead["payload"]["consumer_group"] == "test.events"
 
 
 async def test_crash_mid_handler_before_commit_duplicates_nothing(

@@ -34,6 +34,7 @@ def test_an_empty_poll_returns_at_once_and_the_next_one_gets_the_records() -> No
     broker = KafkaBroker("127.0.0.1:1")
     runtime = ConsumerRuntime.__new__(ConsumerRuntime)  # registering needs only the service's name
     runtime.service = "review"
+    runtime._groups = {}
     sub = Subscription(BatchSubmitted, _noop)
     runtime.register(broker, sub)
     [registered] = broker.subscribers
@@ -61,3 +62,28 @@ def test_item_topics_are_fetched_with_a_short_wait_and_quiet_topics_with_a_long_
 
     assert {fetch_wait_ms(m) for m in ITEM_EVENTS} == {ITEM_FETCH_WAIT_MS} and ITEM_FETCH_WAIT_MS <= 500
     assert fetch_wait_ms(ProgramPublished) == fetch_wait_ms(RosterPublished) == FETCH_WAIT_MS > ITEM_FETCH_WAIT_MS
+
+
+def test_a_service_reads_each_item_topic_with_a_consumer_of_its_own_and_its_quiet_topics_with_one() -> None:
+    import importlib
+
+    from shared.events.payloads import ITEM_EVENTS
+    from shared.registry import SERVICES
+
+    item_topics = {m.topic for m in ITEM_EVENTS}
+    for name in SERVICES:
+        spec = importlib.import_module(f"services.{name}.app").SPEC
+        broker = KafkaBroker("127.0.0.1:1")
+        runtime = ConsumerRuntime.__new__(ConsumerRuntime)
+        runtime.service, runtime._groups = name, {}
+        runtime.register_all(broker, spec.subscriptions)
+        consumers: dict[str, set[str]] = {s.group_id: set(s.topic_names) for s in broker.subscribers}  # type: ignore[attr-defined]
+        wanted = {s.topic for s in spec.subscriptions}
+        assert set().union(*consumers.values()) == wanted, name  # every topic read, by one consumer only
+        assert sum(map(len, consumers.values())) == len(wanted), name
+        quiet = wanted - item_topics
+        for group, read in consumers.items():
+            assert read == quiet and group == f"{name}.events" if read & quiet else len(read) == 1, (name, group)
+        assert len(consumers) == len(wanted & item_topics) + bool(quiet), name
+        assert all(runtime.group(s) in consumers and s.topic in consumers[runtime.group(s)]
+                   for s in spec.subscriptions), name
