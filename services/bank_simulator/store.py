@@ -12,6 +12,7 @@ from services.bank_simulator import tables
 from shared import bulk
 from shared.db import among, insert_new
 from shared.packing import array_params
+from shared.rawsql import rows_among
 
 A, CR = tables.accounts, tables.credits
 
@@ -43,8 +44,7 @@ async def answers(session: AsyncSession, item_ids: list[str]) -> list[Any]:
 
 
 async def accounts(session: AsyncSession, card_numbers: list[str]) -> dict[str, dict[str, Any]]:
-    rows = (await session.execute(select(A).where(among(A.c.card_number, card_numbers)))).mappings()
-    return {r["card_number"]: dict(r) for r in rows}
+    return {r["card_number"]: dict(r) for r in await rows_among(session, A, "card_number", card_numbers)}
 
 
 async def apply_credits(session: AsyncSession, rows: list[dict[str, Any]], notices: list[dict[str, Any]]) -> None:

@@ -14,6 +14,7 @@ from services.banking.domain import CardStatus, Outcome
 from shared import bulk
 from shared.db import among, insert_new
 from shared.packing import array_params
+from shared.rawsql import fetch, rows_among
 
 C, CC, ORD, PAY, INS = tables.cards, tables.card_changes, tables.orders, tables.payments, tables.instructions
 
@@ -61,8 +62,7 @@ async def card(session: AsyncSession, card_number: str) -> dict[str, Any] | None
 
 
 async def cards_by_number(session: AsyncSession, numbers: list[str]) -> dict[str, dict[str, Any]]:
-    rows = (await session.execute(select(C).where(among(C.c.card_number, numbers)))).mappings()
-    return {r["card_number"]: dict(r) for r in rows}
+    return {r["card_number"]: dict(r) for r in await rows_among(session, C, "card_number", numbers)}
 
 
 async def active_cards_by_person(session: AsyncSession, id_numbers: list[str]) -> dict[str, dict[str, Any]]:
@@ -161,7 +161,7 @@ async def apply_feedback(session: AsyncSession, order_id: str, results: list[Any
         {"ids": [r.item_id for r in results], "attempts": [r.attempt for r in results],
          "outcomes": [r.outcome for r in results], "reasons": [r.reason_code for r in results],
          "amounts": [r.amount_fen for r in results]})
-    return list((await session.execute(text(_APPLY.format(**sql)), bind | {"order": order_id})).all())
+    return await fetch(session, _APPLY.format(**sql), bind | {"order": order_id})
 
 
 async def payments_of(session: AsyncSession, order_id: str, item_ids: list[str]) -> list[Any]:

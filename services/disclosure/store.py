@@ -17,6 +17,7 @@ from shared.db import among
 from shared.events.payloads import Item
 from shared.messaging.chunks import RawChunk
 from shared.packing import array_params
+from shared.rawsql import fetch
 
 W, ROSTER, HOLDS, PERSON_HOLDS = tables.windows, tables.roster, tables.holds, tables.person_holds
 PROGRAMS, TOWNSHIPS, SUPPLEMENTS = tables.programs, tables.townships, tables.supplements
@@ -101,7 +102,7 @@ async def apply_results(session: AsyncSession, ids: list[str], outcomes: list[st
     """Mark lines paid or unpaid; returns (before, status, amount_fen) of each line that changed."""
     sql, bind = array_params({"ids": "text", "outcomes": "text", "reasons": "text"},
                              {"ids": ids, "outcomes": outcomes, "reasons": reasons})
-    return list((await session.execute(text(_APPLY.format(**sql)), bind)).all())
+    return await fetch(session, _APPLY.format(**sql), bind)
 
 
 async def add_to_window(session: AsyncSession, batch_id: str, **deltas: int) -> dict[str, Any] | None:

@@ -17,6 +17,7 @@ from shared import bulk
 from shared.db import SLICE, among
 from shared.events.payloads import Item
 from shared.packing import array_params
+from shared.rawsql import fetch, rows_among
 
 KINDS = ("household", "deaths", "public_employees", "village_officials", "land")
 R, B, IT = tables.ref_rows, tables.batches, tables.items
@@ -93,8 +94,7 @@ async def references(session: AsyncSession, id_numbers: list[str], card_numbers:
     refs = References(has_household="household" in latest, has_land="land" in latest)
     by_import = {v: k for k, v in latest.items()}
     if by_import:
-        rows = (await session.execute(select(R).where(R.c.import_id.in_(list(by_import)),
-                                                      among(R.c.id_number, id_numbers)))).mappings().all()
+        rows = await _ref_rows(session, list(by_import), id_numbers)
         officials = {}
         for r in rows:
             kind, extra = by_import[r["import_id"]], r["extra"] or {}
@@ -109,10 +109,17 @@ async def references(session: AsyncSession, id_numbers: list[str], card_numbers:
             elif kind == "land":
                 refs.land[r["id_number"]] = {k: Decimal(str(extra.get(k) or 0)) for k in ("cropland", "grassland")}
         refs.officials = await _officials(session, officials, latest.get("village_officials"))
-    cards = (await session.execute(select(tables.card_refs).where(
-        among(tables.card_refs.c.card_number, card_numbers)))).mappings().all()
-    refs.cards = {c["card_number"]: dict(c) for c in cards}
+    refs.cards = {c["card_number"]: dict(c) for c in await rows_among(session, tables.card_refs, "card_number",
+                                                                       card_numbers)}
     return refs
+
+
+async def _ref_rows(session: AsyncSession, imports: list[int], id_numbers: list[str]) -> list[Any]:
+    """The rows of these imports about these people (read without SQLAlchemy's rows: thousands a chunk)."""
+    sql, bind = array_params({"ids": "text"}, {"ids": id_numbers})
+    return await fetch(session, "SELECT import_id, id_number, name, village, status, on_date, extra FROM ref_rows "
+                                f"WHERE import_id = ANY(:imports) AND id_number = ANY({sql['ids']})",
+                       bind | {"imports": imports})
 
 
 async def _officials(session: AsyncSession, found: dict[str, dict[str, Any]],
@@ -121,8 +128,7 @@ async def _officials(session: AsyncSession, found: dict[str, dict[str, Any]],
     related = {r.get("related_id") for r in found.values() if r.get("related_id")}
     heads: dict[str, dict[str, Any]] = {}
     if related and import_id is not None:
-        rows = (await session.execute(select(R).where(R.c.import_id == import_id, among(
-            R.c.id_number, sorted(str(x) for x in related))))).mappings().all()
+        rows = await _ref_rows(session, [import_id], sorted(str(x) for x in related))
         heads = {r["id_number"]: dict(r) | (r["extra"] or {}) for r in rows}
     out = {}
     for id_number, r in found.items():
@@ -215,7 +221,8 @@ async def batch(session: AsyncSession, batch_id: str, lock: bool = False) -> dic
 
 async def item_statuses(session: AsyncSession, batch_id: str) -> dict[str, str]:
     """item id -> status of every item of the batch (no bodies: a batch has tens of thousands)."""
-    return dict((await session.execute(select(IT.c.item_id, IT.c.status).where(IT.c.batch_id == batch_id))).all())
+    rows = await fetch(session, "SELECT item_id, status FROM items WHERE batch_id = :b", {"b": batch_id})
+    return {r[0]: r[1] for r in rows}
 
 
 async def items_decided(session: AsyncSession, item_ids: list[str]) -> dict[str, Any]:
@@ -248,11 +255,11 @@ async def set_batch(session: AsyncSession, batch_id: str, **values: Any) -> None
 
 async def decided_items(session: AsyncSession, batch_id: str) -> list[Any]:
     """The batch's items in order: their decision (status, the first finding, who decided and why), amount,
-    and the declared item itself as its stored JSON text."""
-    return list((await session.execute(text(
+    and the declared item itself as its stored JSON text (asyncpg's records: ``r["status"]``)."""
+    return list(await fetch(session, (
         "SELECT item_id, status, decided_by, decision_reason, findings -> 0 ->> 'code' AS first_code, "
         "findings -> 0 ->> 'reason' AS first_reason, CAST(body ->> 'amount_fen' AS bigint) AS amount_fen, "
-        "CAST(body AS text) AS body FROM items WHERE batch_id = :b ORDER BY item_id"), {"b": batch_id})).all())
+        "CAST(body AS text) AS body FROM items WHERE batch_id = :b ORDER BY item_id"), {"b": batch_id}))
 
 
 async def queue(session: AsyncSession, narrowed: dict[str, str], status: str | None) -> list[dict[str, Any]]:

@@ -15,6 +15,7 @@ from shared.db import among
 from shared.events.payloads import Item
 from shared.messaging.chunks import RawChunk
 from shared.packing import array_params
+from shared.rawsql import fetch
 
 Q, OQ, ORD, OI, CLEARED = tables.quotas, tables.order_quota, tables.orders, tables.order_items, tables.cleared_items
 INTAKE = tables.intake
@@ -174,7 +175,7 @@ async def apply_results(session: AsyncSession, order_id: str, ids: list[str], ou
     """Each item of the order settled once: (outcome, amount_fen) of those settled now."""
     sql, bind = array_params({"ids": "text", "outcomes": "text", "reasons": "text"},
                              {"ids": ids, "outcomes": outcomes, "reasons": reasons})
-    return list((await session.execute(text(_APPLY.format(**sql)), bind | {"order": order_id})).all())
+    return await fetch(session, _APPLY.format(**sql), bind | {"order": order_id})
 
 
 async def add_results(session: AsyncSession, order_id: str, credited: list[int],

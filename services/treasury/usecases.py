@@ -107,8 +107,8 @@ async def on_payment_settled(ctx: Ctx, env: Envelope[PaymentSettled]) -> None:
     s = env.payload
     applied = await store.apply_results(ctx.session, s.order_id, [r.item_id for r in s.results],
                                         [r.outcome for r in s.results], [r.reason_code for r in s.results])
-    ok = [a.amount_fen for a in applied if a.outcome == "credited"]
-    back = [a.amount_fen for a in applied if a.outcome == "returned"]
+    ok = [a["amount_fen"] for a in applied if a["outcome"] == "credited"]
+    back = [a["amount_fen"] for a in applied if a["outcome"] == "returned"]
     order = await store.add_results(ctx.session, s.order_id, ok, back)
     if order is None:
         raise LookupError(f"settlement for unknown order {s.order_id}")

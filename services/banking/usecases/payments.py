@@ -129,7 +129,7 @@ async def on_bank_feedback(ctx: Ctx, env: Envelope[BankFeedbackReported]) -> Non
     f = env.payload
     applied = await store.apply_feedback(ctx.session, f.order_id, list(f.results))
     if len(applied) != len(f.results):
-        await _check_unapplied(ctx, f, {(a.item_id, a.attempt) for a in applied}, str(env.event_id))
+        await _check_unapplied(ctx, f, {(a["item_id"], a["attempt"]) for a in applied}, str(env.event_id))
     results = _as_applied(f.results, applied)
     if results:
         await _settle(ctx, f.order_id, f"{f.instruction_id}@{env.event_id}", results)
@@ -138,7 +138,7 @@ async def on_bank_feedback(ctx: Ctx, env: Envelope[BankFeedbackReported]) -> Non
 def _as_applied(answered: Sequence[PaymentResult], applied: Sequence[Any]) -> list[PaymentResult]:
     """The bank's results that settled a payment now, each once and as it was applied (the bank's own
     result objects, in the bank's order: no model is built again per item)."""
-    now = {(a.item_id, a.attempt): (a.outcome, a.reason_code, a.amount_fen) for a in applied}
+    now = {(a["item_id"], a["attempt"]): (a["outcome"], a["reason_code"], a["amount_fen"]) for a in applied}
     out = []
     for r in answered:
         key = (r.item_id, r.attempt)

@@ -106,22 +106,22 @@ async def _publish(ctx: Ctx, b: dict[str, Any]) -> None:
     head = {k: b[k] for k in ("batch_id", "program_code", "department_code", "period", "township_code")}
 
     def make(n: int, count: int, part: list[Any]) -> ItemsReviewed:
-        ok = [r for r in part if r.status == ItemStatus.APPROVED]
-        bad = [_rejected(r) for r in part if r.status != ItemStatus.APPROVED]
+        ok = [r for r in part if r["status"] == ItemStatus.APPROVED]
+        bad = [_rejected(r) for r in part if r["status"] != ItemStatus.APPROVED]
         return ItemsReviewed.with_raw(
-            {"approved": "[" + ",".join(r.body for r in ok) + "]"}, **head, chunk_index=n, chunk_count=count,
+            {"approved": "[" + ",".join(r["body"] for r in ok) + "]"}, **head, chunk_index=n, chunk_count=count,
             reviewed_by=b["township_by"], approved_by=b["department_by"], rejected=tuple(bad),
-            approved_count=len(ok), approved_fen=sum(r.amount_fen for r in ok),
+            approved_count=len(ok), approved_fen=sum(r["amount_fen"] for r in ok),
             rejected_count=len(bad), rejected_fen=sum(x.item.amount_fen for x in bad))
 
     await ctx.emit(*build(rows, ctx.settings.chunk_size, make))
 
 
 def _rejected(r: Any) -> RejectedItem:
-    item = Item.model_validate_json(r.body)
-    if r.first_code is not None and r.decided_by is None:  # rejected by a rule
-        return RejectedItem(item=item, reason_code=r.first_code, reason=r.first_reason)
-    return RejectedItem(item=item, reason_code="REVIEW_REJECTED", reason=r.decision_reason or "")
+    item = Item.model_validate_json(r["body"])
+    if r["first_code"] is not None and r["decided_by"] is None:  # rejected by a rule
+        return RejectedItem(item=item, reason_code=r["first_code"], reason=r["first_reason"])
+    return RejectedItem(item=item, reason_code="REVIEW_REJECTED", reason=r["decision_reason"] or "")
 
 
 async def queue(ctx: Ctx, who: Viewer) -> list[dict[str, Any]]:
