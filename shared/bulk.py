@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.events.payloads import Item
 from shared.messaging.chunks import RawChunk
 from shared.packing import array_params
+from shared.rawsql import fetch
 
 _PG = postgresql.dialect()
 
@@ -98,16 +99,17 @@ async def insert_columns(session: AsyncSession, table: Table, params: Mapping[st
                          add: Sequence[str] = (), where: str | None = None,
                          returning: str | None = None) -> list[Any]:
     """As ``insert_rows``, given one list per column. ``returning`` may name several columns
-    (``"a, b"``): each row written comes back as a row then."""
+    (``"a, b"``): each row written comes back as a record then (``r["a"]``)."""
     constants = _constants(params)
     arrays, bind = array_params({c: _element_of(table, c) for c in params if c not in constants}, params)
     bind |= {c: None if params[c][0] is None else str(params[c][0]) for c in constants}
     sql = _sql(table, tuple(params), tuple(conflict) if conflict is not None else None, tuple(update), where,
                returning, tuple(add), tuple(arrays.values()), constants)
-    got = await session.execute(text(sql), bind)
     if not returning:
+        await session.execute(text(sql), bind)
         return []
-    return list(got.all()) if "," in returning else list(got.scalars())
+    got = await fetch(session, sql, bind)  # a row back per row written: asyncpg's records, no SQLAlchemy rows
+    return got if "," in returning else [r[0] for r in got]
 
 
 ITEM_FIELDS = tuple(Item.model_fields)

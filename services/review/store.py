@@ -167,7 +167,7 @@ async def card_holders(session: AsyncSession, period: str, pairs: list[tuple[str
     taken = await bulk.insert_columns(session, cc, {"period": [period] * len(pairs), "card_number": cards,
                                                     "id_number": [person for _, person in pairs]},
                                       conflict=("period", "card_number"), returning="card_number, id_number")
-    holders = {r.card_number: r.id_number for r in taken}
+    holders = {r["card_number"]: r["id_number"] for r in taken}
     held = sorted({card for card in cards if card not in holders})
     if held:
         rows = await session.execute(select(cc.c.card_number, cc.c.id_number).where(
