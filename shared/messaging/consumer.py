@@ -48,8 +48,9 @@ RETRY_LATER_SECONDS = 120
 # alone, and with one fetch in flight per broker a record arriving on the first waits until that one comes
 # back. On the item topics (handlers of 50-500 ms a chunk) a 5,000 ms wait stalled the end of a 100k payroll
 # ~4.5 s; 500 ms (Kafka's default) there. The other topics carry a few small events each, handled in a few ms
-# (within the 100 ms aiokafka waits before fetching around a buffered partition): 5,000 ms, which spares the
-# idle round trips of ~35 quiet consumers (all at 500 ms: idle stack +2 s CPU per 30 s, broker and services).
+# (within the 100 ms aiokafka waits before fetching around a buffered partition): 5,000 ms, which spares idle
+# round trips (measured when each quiet topic had a consumer of its own, ~35: all at 500 ms cost the idle stack
+# +2 s CPU per 30 s, broker and services).
 ITEM_FETCH_WAIT_MS = 500
 FETCH_WAIT_MS = 5000
 PARTITION_FETCH_BYTES = 16 * 1024 * 1024
@@ -111,7 +112,8 @@ class ConsumerRuntime:
         self._groups: dict[str, str] = {}  # topic -> the consumer group reading it
 
     def group(self, sub: Subscription) -> str:
-        return self._groups.get(sub.topic) or f"{self.service}.{sub.topic}"
+        """The consumer group reading the subscription's topic (set when it was registered)."""
+        return self._groups[sub.topic]
 
     def register_all(self, broker: KafkaBroker, subs: Sequence[Subscription]) -> None:
         """A consumer of its own for each item topic (they are read side by side); one for all the others."""
