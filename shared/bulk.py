@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import Table, text
@@ -66,8 +67,8 @@ def _constants(params: Mapping[str, Sequence[Any]]) -> tuple[str, ...]:
     n = len(next(iter(params.values()), ()))
     if n < 2:
         return ()
-    alike = [c for c, v in params.items()
-             if type(v[0]) in _ALIKE and v.count(v[0]) == n and len(set(map(type, v))) == 1]
+    alike = [c for c, v in params.items()  # first and last compared first: most columns differ there already
+             if v[-1] == v[0] and type(v[0]) in _ALIKE and v.count(v[0]) == n and len(set(map(type, v))) == 1]
     return tuple(alike[1:] if len(alike) == len(params) else alike)
 
 
@@ -105,10 +106,11 @@ async def insert_columns(session: AsyncSession, table: Table, params: Mapping[st
     bind |= {c: None if params[c][0] is None else str(params[c][0]) for c in constants}
     sql = _sql(table, tuple(params), tuple(conflict) if conflict is not None else None, tuple(update), where,
                returning, tuple(add), tuple(arrays.values()), constants)
+    # straight to asyncpg (the statement is already text, its parameters already packed): no SQLAlchemy
+    # statement built, compiled and bound per chunk, and rows back as asyncpg's records
+    got = await fetch(session, sql, bind)
     if not returning:
-        await session.execute(text(sql), bind)
         return []
-    got = await fetch(session, sql, bind)  # a row back per row written: asyncpg's records, no SQLAlchemy rows
     return got if "," in returning else [r[0] for r in got]
 
 
@@ -119,7 +121,7 @@ def columns(objects: Sequence[Any], fields: Iterable[str], **more: Any) -> dict[
     """Objects as one list per column, for ``insert_columns``: each of ``fields`` read from every object; each
     of ``more`` the same on every row (``batch_id=...``), or given as a list, one value per row."""
     n = len(objects)
-    out = {f: [getattr(o, f) for o in objects] for f in fields}
+    out = {f: list(map(attrgetter(f), objects)) for f in fields}
     for name, value in more.items():
         if isinstance(value, list) and len(value) != n:
             raise ValueError(f"column {name}: {len(value)} values for {n} rows")

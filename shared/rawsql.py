@@ -6,8 +6,10 @@ SQLAlchemy turns every row it returns into a ``Row`` (and a mapping for ``.mappi
 statement (``:name`` parameters, as with ``text()``) on the session's connection and returns asyncpg's
 records (``r["column"]``, ``dict(r)``), decoded by the same codecs (JSON and JSONB as Python objects).
 It takes part in the session's transaction (begun if nothing ran in it yet), so it sees what the session
-wrote and is rolled back with it; a lost connection is raised as SQLAlchemy's ``OperationalError``, which
-consumers retry without limit like any other database outage.
+wrote and is rolled back with it. Errors come as SQLAlchemy's would: a lost connection as ``OperationalError``,
+which consumers retry without limit like any other database outage; a statement's own error (a constraint, a
+value too long) as ``DBAPIError`` with asyncpg's error as ``orig`` (its ``sqlstate`` says what it was), so a route
+answers a refused value with 422 and a consumer counts a failure, as for any other statement.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 import asyncpg
 from sqlalchemy import Table
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.packing import array_params
@@ -54,8 +56,8 @@ async def fetch(session: AsyncSession, sql: str, params: Mapping[str, Any] | Non
             await adapted._start_transaction()
         return await driver.fetch(query, *((params or {})[n] for n in names))
     except Exception as exc:
-        if not isinstance(exc, _LOST) and not driver.is_closed():
-            raise  # the statement's own error (a constraint, a typo): the connection is fine
+        if not isinstance(exc, _LOST) and not driver.is_closed():  # the statement's own error: the connection is fine
+            raise DBAPIError(query, None, exc) from exc
         await connection.invalidate(exc)
         raise OperationalError(query, None, exc) from exc
 

@@ -234,10 +234,17 @@ async def items_decided(session: AsyncSession, item_ids: list[str]) -> dict[str,
 
 async def decide_items(session: AsyncSession, batch_id: str, who: str,
                        decisions: dict[str, tuple[bool, str | None]]) -> None:
-    """Apply each person's decision; every item that passed the rules is approved by the same person."""
-    for item_id, (approve, reason) in decisions.items():
-        await session.execute(update(IT).where(IT.c.item_id == item_id).values(
-            status=ItemStatus.APPROVED if approve else ItemStatus.REJECTED, decided_by=who, decision_reason=reason))
+    """Apply each person's decision (one statement for all of them: a township decides thousands at a million
+    people); every item that passed the rules is approved by the same person."""
+    if decisions:
+        ids = list(decisions)
+        sql, bind = array_params({"ids": "text", "statuses": "text", "reasons": "text"}, {
+            "ids": ids, "reasons": [decisions[i][1] for i in ids],
+            "statuses": [(ItemStatus.APPROVED if decisions[i][0] else ItemStatus.REJECTED).value for i in ids]})
+        await session.execute(text(
+            "UPDATE items SET status = v.status, decided_by = :who, decision_reason = v.reason "
+            f"FROM unnest({sql['ids']}, {sql['statuses']}, {sql['reasons']}) AS v(item_id, status, reason) "
+            "WHERE items.item_id = v.item_id AND items.batch_id = :batch"), bind | {"who": who, "batch": batch_id})
     await session.execute(update(IT).where(IT.c.batch_id == batch_id, IT.c.status == ItemStatus.PASSED)
                           .values(status=ItemStatus.APPROVED, decided_by=who))
 

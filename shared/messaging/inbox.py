@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from sqlalchemy import Table
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.rawsql import fetch
 
 
 async def claim(session: AsyncSession, inbox: Table, message_id: str, topic: str, outcome: str = "handled") -> bool:
-    """Record the message as consumed; False if it already was (a redelivery: do nothing)."""
-    stmt = (
-        insert(inbox)
-        .values(message_id=message_id, topic=topic, outcome=outcome)
-        .on_conflict_do_nothing(index_elements=["message_id"])
-        .returning(inbox.c.message_id)
-    )
-    return (await session.execute(stmt)).scalar() is not None
+    """Record the message as consumed; False if it already was (a redelivery: do nothing). The first statement
+    of every message's transaction, sent straight to asyncpg: no SQLAlchemy statement built and compiled per
+    message (about a fifth of a message's fixed cost in the profiles of a payroll)."""
+    got = await fetch(session, f"INSERT INTO {inbox.name} (message_id, topic, outcome) VALUES (:m, :t, :o) "
+                               "ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
+                      {"m": message_id, "t": topic, "o": outcome})
+    return bool(got)

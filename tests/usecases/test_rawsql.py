@@ -6,10 +6,11 @@ from __future__ import annotations
 import asyncpg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from shared import db
 from shared.rawsql import fetch, positional
+from shared.web import _data_exception
 from tests.usecases.conftest import fresh_database
 
 
@@ -58,13 +59,16 @@ async def test_a_lost_connection_is_raised_as_a_database_outage(admin_url: str) 
         await other.dispose()
 
 
-async def test_a_statements_own_error_is_raised_as_it_is_and_the_connection_is_kept(admin_url: str) -> None:
+async def test_a_statements_own_error_is_raised_as_sqlalchemys_and_the_connection_is_kept(admin_url: str) -> None:
     database = db.Database(fresh_database(admin_url, "catalog"), pool_size=1)
     try:
-        with pytest.raises(asyncpg.DivisionByZeroError):
+        with pytest.raises(DBAPIError) as raised:
             async with database.transaction() as s:
                 pid = (await fetch(s, "SELECT pg_backend_pid() AS p"))[0]["p"]
                 await fetch(s, "SELECT 1 / :zero", {"zero": 0})
+        assert isinstance(raised.value.orig, asyncpg.DivisionByZeroError)
+        assert raised.value.orig.sqlstate == "22012" and not raised.value.connection_invalidated
+        assert _data_exception(raised.value)  # what a route answers with 422, not 500
         async with database.transaction() as s:  # rolled back, and the same connection serves again
             assert (await fetch(s, "SELECT pg_backend_pid() AS p"))[0]["p"] == pid
     finally:
