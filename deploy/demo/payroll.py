@@ -305,6 +305,26 @@ CARDS_PER_CALL = 100_000  # the card registry takes at most 200,000 a request
 QUOTA_MARGIN_FEN = 100_000_000  # a million yuan above the month's payroll: corrections, re-issues, tests
 
 
+def wait_card_registry(c: CountyClient, expected: int, timeout: float, progress: Callable[[str], None]) -> None:
+    """Until review's copy of the card registry (filled from banking's events after the registration calls
+    have answered) holds the cards registered: a county loads its registry long before a monthly payroll, and a
+    clock started before the copy was complete counted its loading as payroll work (at 100,000 people review
+    was still taking cards in ten seconds into the payroll). Stuck only if the copy grew for ``timeout`` s."""
+    seen, deadline, said = -1, time.monotonic() + timeout, 0.0
+    while True:
+        got = next(v["row_count"] for v in c.call("GET", "review", "/reference", Role.FINANCE) if v["kind"] == "cards")
+        if got >= expected:
+            return
+        if got != seen:
+            seen, deadline = got, time.monotonic() + timeout
+        elif time.monotonic() > deadline:
+            raise TimeoutError(f"review's card registry holds {got} of {expected} cards, unchanged for {timeout}s")
+        if time.monotonic() - said >= 5:
+            progress(f"review's copy of the card registry: {got:,}/{expected:,} cards")
+            said = time.monotonic()
+        time.sleep(0.5)
+
+
 def size_quotas(c: CountyClient, rows: dict[tuple[str, str], list[dict[str, Any]]], progs: list[Program],
                 year: int) -> None:
     """Each program's quota for the year sized to what is declared (a quarter more, and a margin), split
@@ -360,6 +380,7 @@ def run_payroll(c: CountyClient, people_count: int, progress: Callable[[str], No
     progs = programs(today.year)
     progress(f"seeding Guide County: {len(progs)} programs, {len(people)} residents, {len(BANKS)} banks")
     rows, planted, marked = prepare(c, people, progs, today, rng)
+    wait_card_registry(c, len(people) - planted["card_not_registered"], timeout, progress)
     start = time.monotonic()
     if started:
         started()

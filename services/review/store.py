@@ -48,11 +48,13 @@ async def program_for(session: AsyncSession, code: str, period_start: dt.date,
 
 
 async def keep_cards(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
-    """The card registry as banking last told it (one row per card, the newest holder and status)."""
-    if rows:
-        stmt = pg_insert(tables.card_refs)
-        await session.execute(stmt.on_conflict_do_update(index_elements=["card_number"], set_={
-            "id_number": stmt.excluded.id_number, "name": stmt.excluded.name, "status": stmt.excluded.status}), rows)
+    """The card registry as banking last told it (one row per card, the newest holder and status): one
+    statement a chunk (it was one execution per card: ~10 s of review's time for 100,000 cards). A card twice
+    in one chunk is kept as its last row says, as one statement per row left it."""
+    last = {r["card_number"]: r for r in rows}
+    if last:
+        await bulk.insert_rows(session, tables.card_refs, list(last.values()), conflict=("card_number",),
+                               update=("id_number", "name", "status"))
 
 
 async def card_count(session: AsyncSession) -> int:

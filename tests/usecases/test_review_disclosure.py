@@ -12,7 +12,16 @@ from services.review.usecases import checks, decisions
 from shared.auth import Role
 from shared.errors import Conflict, Forbidden, Invalid, NotFound
 from shared.events import topics
-from shared.events.payloads import BatchSubmitted, Item, ItemsReviewed, PaymentResult, PaymentSettled, ProgramPublished
+from shared.events.payloads import (
+    BatchSubmitted,
+    CardEntry,
+    CardsRegistered,
+    Item,
+    ItemsReviewed,
+    PaymentResult,
+    PaymentSettled,
+    ProgramPublished,
+)
 from shared.messaging.chunks import item_chunks
 from tests.factories import item
 from tests.usecases.conftest import ServiceUnderTest, service_fixture, uid, who
@@ -69,6 +78,30 @@ async def test_a_batch_waits_for_its_last_chunk_then_flags_a_person_declared_twi
                          {first.item_id: (False, "村填错，以周屯村为准"), twice.item_id: (True, "核实为周屯村")})
     assert await review_svc.scalar("SELECT item_id FROM claims WHERE id_number = :i", i=first.id_number) == \
         twice.item_id
+
+
+async def test_the_card_registry_copy_keeps_each_cards_newest_holder_and_checks_against_it(
+        review_svc: ServiceUnderTest) -> None:
+    code = await _program(review_svc)
+    mine, moved, frozen = item(), item(), item()
+
+    def entry(it: Item, **more: str) -> CardEntry:
+        return CardEntry(**({"card_number": it.card_number, "id_number": it.id_number, "name": it.name,
+                             "bank_code": "ABC", "status": "active"} | more))
+
+    # one chunk names a card twice (registered, then handed to someone else): its last row stands
+    await review_svc.deliver(checks.on_cards_registered, CardsRegistered(cards=(
+        entry(mine), entry(moved), entry(moved, id_number=mine.id_number, name="李四"), entry(frozen))))
+    await review_svc.deliver(checks.on_cards_registered, CardsRegistered(cards=(entry(frozen, status="frozen"),)))
+    assert await review_svc.scalar("SELECT count(*) FROM card_refs WHERE card_number IN (:a, :b, :c)",
+                                   a=mine.card_number, b=moved.card_number, c=frozen.card_number) == 3
+    assert await review_svc.scalar("SELECT name FROM card_refs WHERE card_number = :c", c=moved.card_number) == "李四"
+    assert await review_svc.scalar("SELECT status FROM card_refs WHERE card_number = :c",
+                                   c=frozen.card_number) == "frozen"
+    batch = await _declare(review_svc, code, [mine, moved])
+    found = await review_svc.run(decisions.batch_items, who(Role.FINANCE), batch, None, 100, 0)
+    codes = {i["item_id"]: [f["code"] for f in i["findings"]] for i in found}
+    assert codes == {mine.item_id: [], moved.item_id: ["CARD_HOLDER_MISMATCH"]}
 
 
 async def test_one_card_claimed_by_several_people_in_a_period_is_flagged_on_every_later_claim(
