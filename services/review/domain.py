@@ -89,7 +89,7 @@ class References:
     officials: dict[str, str] = field(default_factory=dict)  # id number -> who (official, or whose relative)
     land: dict[str, dict[str, Decimal]] = field(default_factory=dict)  # id number -> {cropland, grassland} mu
     has_land: bool = False
-    cards: dict[str, dict[str, Any]] = field(default_factory=dict)
+    cards: dict[str, Any] = field(default_factory=dict)  # card number -> its row (id_number, name, status)
     suspended: dict[str, str] = field(default_factory=dict)  # id number -> why (this program only)
 
 

@@ -111,8 +111,8 @@ async def references(session: AsyncSession, id_numbers: list[str], card_numbers:
             elif kind == "land":
                 refs.land[r["id_number"]] = {k: Decimal(str(extra.get(k) or 0)) for k in ("cropland", "grassland")}
         refs.officials = await _officials(session, officials, latest.get("village_officials"))
-    refs.cards = {c["card_number"]: dict(c) for c in await rows_among(session, tables.card_refs, "card_number",
-                                                                       card_numbers)}
+    refs.cards = {c["card_number"]: c for c in await rows_among(session, tables.card_refs, "card_number",
+                                                                 card_numbers)}  # records, read by key
     return refs
 
 
@@ -199,11 +199,12 @@ async def release_claims(session: AsyncSession, program: str, period: str, item_
 
 async def add_items(session: AsyncSession, items: list[Item], batch_id: str, findings: list[list[dict[str, Any]]],
                     statuses: list[str], decided_by: str | None = None, reason: str | None = None) -> None:
-    """Keep checked items: the body and findings go in as JSON text (no per-row encoding by the driver layer)."""
+    """Keep checked items: the body and findings go in as JSON text (no per-row encoding by the driver layer;
+    most items have no finding, and ``json.dumps([])`` cost as much as the item's own body)."""
     await bulk.insert_columns(session, IT, bulk.columns(
         items, ("item_id",), batch_id=batch_id, body=[i.model_dump_json() for i in items],
-        findings=[json.dumps(f, ensure_ascii=False) for f in findings], status=statuses, decided_by=decided_by,
-        decision_reason=reason))
+        findings=[json.dumps(f, ensure_ascii=False) if f else "[]" for f in findings], status=statuses,
+        decided_by=decided_by, decision_reason=reason))
 
 
 async def mark_checked(session: AsyncSession, batch_id: str, ref_versions: dict[str, int]) -> None:

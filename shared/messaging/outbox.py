@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from shared import bulk
 from shared.events.envelope import Envelope, Event, dump
 
 
@@ -22,6 +23,7 @@ def outbox_row(envelope: Envelope[Event]) -> dict[str, object]:
 
 
 async def put(session: AsyncSession, outbox: Table, envelopes: Sequence[Envelope[Event]]) -> None:
-    """Add events to the outbox in the session's transaction (one bulk insert)."""
+    """Add events to the outbox in the session's transaction: one statement for all of them, straight to asyncpg
+    (``shared.bulk``), rows in the order given (the relay publishes a transaction's rows by id)."""
     if envelopes:
-        await session.execute(insert(outbox), [outbox_row(e) for e in envelopes])
+        await bulk.insert_rows(session, outbox, [outbox_row(e) for e in envelopes])
