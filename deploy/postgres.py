@@ -107,7 +107,7 @@ class LocalPostgres:
                 "host sameuser all 127.0.0.1/32 scram-sha-256\n"
             )
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.home} -c max_connections=300 -c fsync=off " \
-               "-c synchronous_commit=off -c shared_buffers=768MB -c autovacuum_naptime=10s -c random_page_cost=1.1 " \
+               "-c synchronous_commit=off -c shared_buffers=1GB -c autovacuum_naptime=10s -c random_page_cost=1.1 " \
                "-c max_wal_size=8GB -c checkpoint_timeout=15min -c full_page_writes=off " \
                "-c autovacuum_analyze_scale_factor=1.0 " + os.environ.get("YKT_PG_OPTIONS", "")
         # autovacuum_naptime 10s (default 60s): tables filled from nothing in a minute (a county's first payroll)
@@ -119,6 +119,10 @@ class LocalPostgres:
         # whole page to the WAL again. shared_buffers 768MB (was 256MB): at a million people the look-ups of
         # cards, accounts and reference rows by random key read 10.0 M pages from the OS in one payroll (each
         # read evicting a page, often writing it first); 5.6 M with 768MB, the stack's peak 2.89 -> 3.29 GB.
+        # 1GB (was 768MB): at 1M the databases hold 7.3 GB, and review's random-key work alone (claims, card
+        # claims, registry and reference look-ups, ~630 MB with their indexes) cost 2-3x per row what it did at
+        # 100k; a 1M payroll 365.6-380.8 s (3 runs) -> 345.2 s, CPU 669-697 -> 630 s, the stack's peak 3.49-3.64
+        # -> 3.78 GB (the goal is 4 GB).
         # full_page_writes off (this server only, beside fsync off: a page torn by a crash of the machine is lost
         # either way, and a crash of PostgreSQL alone tears no page): the first change of each page after a
         # checkpoint wrote the whole page to the WAL, 468k pages (3.8 of 15.4 GB of WAL) in a 1M payroll.

@@ -59,7 +59,7 @@ services:
     # look-ups are costed for memory or SSD: keyed bulk updates use their indexes instead of scanning; room in
     # the WAL between checkpoints and buffers for a million-people payroll (the reasons: deploy/postgres.py)
     command: ["postgres", "-c", "autovacuum_naptime=10s", "-c", "random_page_cost=1.1", "-c", "max_wal_size=8GB",
-              "-c", "checkpoint_timeout=15min", "-c", "shared_buffers=768MB",
+              "-c", "checkpoint_timeout=15min", "-c", "shared_buffers=1GB",
               "-c", "autovacuum_analyze_scale_factor=1.0"]
     environment:
       POSTGRES_USER: postgres
