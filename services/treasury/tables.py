@@ -2,14 +2,12 @@ from sqlalchemy import (
     BigInteger,
     Column,
     DateTime,
-    Index,
     Integer,
     Numeric,
     PrimaryKeyConstraint,
     String,
     Table,
     func,
-    text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -111,9 +109,14 @@ order_items = Table(
     Column("reissued_at", DateTime(timezone=True), nullable=True),
     PrimaryKeyConstraint("order_id", "item_id"),
 )
-# never paid twice: at most one credited row per item, whatever the attempt
-Index("uq_order_items_credited_once", order_items.c.item_id, unique=True,
-      postgresql_where=text("outcome = 'credited'"))
+# never paid twice: at most one credited row per item, whatever the attempt. A table of its own, written in
+# the statement that settles (store._APPLY), not a partial unique index on order_items: an index whose
+# condition reads outcome would make every settlement of an order item a new version in every index of it.
+credited_items = Table(
+    "credited_items", metadata,
+    Column("item_id", String(60), primary_key=True),
+    Column("order_id", String(80), nullable=False),
+)
 
 # 清退、追缴 received from supervision: each payment back once, the quota given back to its levels
 recoveries = Table(

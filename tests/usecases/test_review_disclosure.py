@@ -194,3 +194,13 @@ async def test_publicity_clears_the_roster_and_the_paid_roster_matches_what_was_
     head, shown = await disclosure_svc.run(disclosure_public.roster, batch, 10, 0)
     assert head["状态"] == "已发放" and [x["状态"] for x in shown].count("已发放") == 2
     assert all(lines[0].id_number not in str(x) for x in shown)
+    # a re-issue credits the unpaid line (unpaid -> paid): published again, every line paid, once
+    reissued = PaymentSettled(
+        settlement_id="S2", order_id=f"{batch}-ABC-R", batch_id=batch, program_code="P1", bank_code="ABC",
+        results=(PaymentResult(item_id=lines[0].item_id, attempt=2, outcome="credited", amount_fen=10000),),
+        credited_count=1, credited_fen=10000, failed_count=0, failed_fen=0, **HEAD)
+    await disclosure_svc.deliver(disclosure.on_payment_settled, reissued)
+    await disclosure_svc.deliver(disclosure.on_payment_settled, reissued)  # redelivered: changes nothing
+    [again] = await disclosure_svc.published()
+    assert (again.payload["paid_count"], again.payload["paid_fen"], again.payload["unpaid_fen"],
+            again.payload["consistent"]) == (3, 22500, 0, True)

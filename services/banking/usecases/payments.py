@@ -119,7 +119,7 @@ async def _instruction(ctx: Ctx, instruction_id: str, order_id: str, bank: str, 
 async def instruct(ctx: Ctx, instruction_id: str, order_id: str, bank: str, lines: list[PayeeLine],
                    purpose: tuple[str, str] | None = None) -> str:
     """Record a new instruction to a bank and send it."""
-    await store.add_instruction(ctx.session, instruction_id, order_id, bank)
+    await store.add_instruction(ctx.session, instruction_id, order_id, bank, len(lines))
     await ctx.emit(await _instruction(ctx, instruction_id, order_id, bank, lines, purpose))
     return instruction_id
 
@@ -194,8 +194,9 @@ async def resend_unanswered(rt: Runtime[Settings]) -> None:
 
 async def _resend(ctx: Ctx, instruction_id: str, order_id: str, bank: str) -> None:
     ctx.correlate(order_id)
+    pending = await store.pending_payments(ctx.session, order_id, instruction_id)
     lines = [PayeeLine(item_id=r["item_id"], attempt=r["attempt"], name=r["name"], card_number=r["card_number"],
-                       amount_fen=r["amount_fen"]) for r in await store.pending_payments(ctx.session, instruction_id)]
+                       amount_fen=r["amount_fen"]) for r in pending]
     await store.count_send(ctx.session, instruction_id)
     await ctx.emit(await _instruction(ctx, instruction_id, order_id, bank, lines))
 

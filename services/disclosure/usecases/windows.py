@@ -135,9 +135,10 @@ async def on_payment_settled(ctx: Ctx, env: Envelope[PaymentSettled]) -> None:
     s = env.payload
     applied = await store.apply_results(ctx.session, [r.item_id for r in s.results], [r.outcome for r in s.results],
                                         [r.reason_code for r in s.results])
-    paid = [a["amount_fen"] for a in applied if a["status"] == LineStatus.PAID]
-    unpaid = [a["amount_fen"] for a in applied if a["status"] == LineStatus.UNPAID]
-    repaid = [a["amount_fen"] for a in applied if a["before"] == LineStatus.UNPAID]  # re-issued and now credited
+    paid = [a["amount_fen"] for a in applied.approved if a["status"] == LineStatus.PAID]
+    unpaid = [a["amount_fen"] for a in applied.approved if a["status"] == LineStatus.UNPAID]
+    repaid = [a["amount_fen"] for a in applied.repaid]  # re-issued and now credited: paid, no longer unpaid
+    paid += repaid
     w = await store.add_to_window(
         ctx.session, await store.window_of(ctx.session, s.batch_id), paid_count=len(paid), paid_fen=sum(paid),
         unpaid_count=len(unpaid) - len(repaid), unpaid_fen=sum(unpaid) - sum(repaid),
