@@ -101,7 +101,8 @@ orders = Table(
 order_items = Table(
     "order_items", metadata,
     Column("order_id", String(80), nullable=False),
-    Column("item_id", String(60), nullable=False, index=True),
+    # found by order and item (the primary key); an item's credit across orders is in credited_items
+    Column("item_id", String(60), nullable=False),
     Column("attempt", Integer, nullable=False, server_default="1"),
     Column("amount_fen", BigInteger, nullable=False),
     Column("outcome", String(10), nullable=True),  # NULL at the bank; credited | returned (退回)
