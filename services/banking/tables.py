@@ -100,6 +100,7 @@ instructions = Table(
     Column("last_sent_at", DateTime(timezone=True), nullable=False, server_default=func.now()),
     # its payments still at the bank: set when sent, less each one the bank answers (the resend job's test)
     Column("pending", Integer, nullable=False, server_default="0"),
+    Column("answered_at", DateTime(timezone=True), nullable=True),  # the bank's last answer that settled any
 )
 
 payments = Table(
@@ -107,7 +108,7 @@ payments = Table(
     Column("item_id", String(60), nullable=False),
     Column("attempt", Integer, nullable=False, server_default="1"),
     Column("order_id", String(80), nullable=False, index=True),
-    Column("instruction_id", String(140), nullable=True),  # looked up only to resend, within its order
+    Column("instruction_id", String(140), nullable=True, index=True),  # never updated once sent: the update stays HOT
     Column("bank_code", String(20), nullable=False),
     Column("name", String(100), nullable=False),
     Column("card_number", String(19), nullable=False),

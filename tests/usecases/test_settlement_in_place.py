@@ -1,5 +1,6 @@
 """Settlements that update in place: an item is credited at most once (a key of its own, not a partial index),
-an instruction counts its payments still at the bank, and a re-issued roster line moves from unpaid to paid."""
+an instruction counts its payments still at the bank (asked again only when its bank is quiet), and a re-issued
+roster line moves from unpaid to paid."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ def _feedback(instruction_id: str, order_id: str, *results: PaymentResult) -> Ba
                                 failed_fen=sum(bad))
 
 
-async def test_banking_counts_what_is_still_at_the_bank_resends_only_that_and_credits_an_item_once(
+async def test_banking_counts_what_is_at_the_bank_asks_again_only_when_its_bank_is_quiet_and_credits_once(
         banking_svc: ServiceUnderTest) -> None:
     await banking_svc.run(contracts.put_contract, FINANCE, {"bank_code": "ABC", "bank_name": "中国农业银行",
                                                             "valid_from": dt.date(2020, 1, 1),
@@ -62,13 +63,32 @@ async def test_banking_counts_what_is_still_at_the_bank_resends_only_that_and_cr
                                                                                   b.item_id: "failed"}
     assert await banking_svc.scalar(pending, i=instruction_id) == 1
 
-    # the resend job finds the instruction and asks again for the unanswered payment only
+    # the resend job: not while the instruction is fresh, nor while its bank is still answering others
+
+    async def due() -> list[str]:
+        async with banking_svc.db.transaction() as s:
+            return [r.instruction_id for r in await banking_store.unanswered_instructions(s, 1)]
+
+    async def age(column: str, seconds: float) -> None:
+        await banking_svc.scalar(f"UPDATE instructions SET {column} = now() - make_interval(secs => :s) "
+                                 f"WHERE instruction_id = :i RETURNING instruction_id", s=seconds, i=instruction_id)
+
+    assert instruction_id not in await due()
+    await age("last_sent_at", 5)
+    assert instruction_id not in await due(), "its bank answered a second ago: still working through its queue"
+    await age("answered_at", 5)
+    assert await due() == [instruction_id]
     async with banking_svc.runtime.unit_of_work() as ctx:
-        stale = await banking_store.unanswered_instructions(ctx.session, -1)
-        assert [s.instruction_id for s in stale] == [instruction_id]
         await payments._resend(ctx, instruction_id, order_id, "ABC")
     [again] = await banking_svc.published()
-    assert [x["item_id"] for x in again.payload["lines"]] == [c.item_id]
+    assert [x["item_id"] for x in again.payload["lines"]] == [c.item_id], "only what is still at the bank"
+    await age("last_sent_at", 1.5)
+    assert instruction_id not in await due(), "sent twice: asked again after twice as long"
+    await age("last_sent_at", 2.5)
+    assert await due() == [instruction_id]
+    await age("answered_at", 0)
+    await age("last_sent_at", 11)
+    assert await due() == [instruction_id], "past ten times the wait, whatever its bank is doing"
 
     # the last answer, then the same answer again: settled once, nothing left to ask for
     last = _feedback(instruction_id, order_id, PaymentResult(item_id=c.item_id, outcome="credited", amount_fen=10000))
@@ -77,8 +97,9 @@ async def test_banking_counts_what_is_still_at_the_bank_resends_only_that_and_cr
     [settled_c] = await banking_svc.published()
     assert [r["item_id"] for r in settled_c.payload["results"]] == [c.item_id]
     assert await banking_svc.scalar(pending, i=instruction_id) == 0
-    async with banking_svc.db.transaction() as s:
-        assert await banking_store.unanswered_instructions(s, -1) == []
+    await age("last_sent_at", 100)
+    await age("answered_at", 100)
+    assert await due() == [], "nothing left at the bank"
 
     # a second payment of a credited item (another attempt, pending at the bank) can never be credited too
     await banking_svc.scalar(

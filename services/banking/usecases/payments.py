@@ -194,7 +194,7 @@ async def resend_unanswered(rt: Runtime[Settings]) -> None:
 
 async def _resend(ctx: Ctx, instruction_id: str, order_id: str, bank: str) -> None:
     ctx.correlate(order_id)
-    pending = await store.pending_payments(ctx.session, order_id, instruction_id)
+    pending = await store.pending_payments(ctx.session, instruction_id)
     lines = [PayeeLine(item_id=r["item_id"], attempt=r["attempt"], name=r["name"], card_number=r["card_number"],
                        amount_fen=r["amount_fen"]) for r in pending]
     await store.count_send(ctx.session, instruction_id)
