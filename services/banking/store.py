@@ -184,7 +184,7 @@ async def payments_of(session: AsyncSession, order_id: str, item_ids: list[str])
 
 
 # An instruction is asked for again when it has gone unanswered for ``after`` seconds, twice as long after each
-# send (30 s, 60 s, 120 s ... with the default), and only while its bank has answered nothing else for ``after``
+# send (120 s, 240 s, 480 s ... with the default), and only while its bank has answered nothing else for ``after``
 # seconds: a bank still answering is working through its queue, and asking it again would only lengthen that
 # queue (at a million people a backlog of a few minutes had banking re-send 369 of 688 instructions, and the
 # bank answer each again). Past ten times ``after`` it is asked whatever its bank is doing.
