@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import random
 from decimal import Decimal
@@ -26,3 +27,9 @@ def item(amount_fen: int = 10000, **overrides: object) -> Item:
         "bank_code": "ABC", "village": "王屯村", "quantity": Decimal(1), "amount_fen": amount_fen,
     }
     return Item(**(values | overrides))  # type: ignore[arg-type]
+
+
+def abc_contract() -> dict[str, object]:
+    """A contract with 中国农业银行 (ABC) valid for any test date, as banking's ``put_contract`` takes it."""
+    return {"bank_code": "ABC", "bank_name": "中国农业银行", "valid_from": dt.date(2020, 1, 1),
+            "valid_to": dt.date(2099, 12, 31)}

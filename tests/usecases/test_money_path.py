@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 
 from services.bank_simulator import usecases as bank
@@ -24,7 +22,7 @@ from shared.events.payloads import (
     PaymentSettled,
 )
 from shared.messaging.chunks import item_chunks
-from tests.factories import item
+from tests.factories import abc_contract, item
 from tests.usecases.conftest import ServiceUnderTest, service_fixture, uid, who
 
 treasury_svc = service_fixture("treasury", chunk_size=2)
@@ -102,9 +100,7 @@ async def test_returns_give_quota_back_complete_the_order_and_are_reissued_once(
 
 async def test_only_the_beneficiarys_own_active_card_at_a_contracted_bank_is_paid(
         banking_svc: ServiceUnderTest) -> None:
-    await banking_svc.run(contracts.put_contract, FINANCE, {"bank_code": "ABC", "bank_name": "中国农业银行",
-                                                            "valid_from": dt.date(2020, 1, 1),
-                                                            "valid_to": dt.date(2099, 12, 31)})
+    await banking_svc.run(contracts.put_contract, FINANCE, abc_contract())
     own, stranger, unknown = item(), item(), item()
     second = item(id_number=own.id_number)
     got = await banking_svc.run(cards.register, FINANCE, [

@@ -4,8 +4,6 @@ roster line moves from unpaid to paid."""
 
 from __future__ import annotations
 
-import datetime as dt
-
 import pytest
 from sqlalchemy.exc import DBAPIError
 
@@ -16,7 +14,7 @@ from shared.auth import Role
 from shared.events import topics
 from shared.events.payloads import BankFeedbackReported, ItemsCleared, PaymentOrdered, PaymentResult, PaymentSettled
 from shared.messaging.chunks import item_chunks
-from tests.factories import item
+from tests.factories import abc_contract, item
 from tests.usecases.conftest import ServiceUnderTest, service_fixture, uid, who
 
 treasury_svc = service_fixture("treasury")
@@ -35,9 +33,7 @@ def _feedback(instruction_id: str, order_id: str, *results: PaymentResult) -> Ba
 
 async def test_banking_counts_what_is_at_the_bank_asks_again_only_when_its_bank_is_quiet_and_credits_once(
         banking_svc: ServiceUnderTest) -> None:
-    await banking_svc.run(contracts.put_contract, FINANCE, {"bank_code": "ABC", "bank_name": "中国农业银行",
-                                                            "valid_from": dt.date(2020, 1, 1),
-                                                            "valid_to": dt.date(2099, 12, 31)})
+    await banking_svc.run(contracts.put_contract, FINANCE, abc_contract())
     a, b, c = item(), item(), item()
     await banking_svc.run(cards.register, FINANCE, [
         {"card_number": i.card_number, "id_number": i.id_number, "name": i.name, "bank_code": "ABC",
