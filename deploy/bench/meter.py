@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -62,6 +63,9 @@ class Meter:
     cpu_end: dict[str, tuple[str, float]] | None = None
     peak_kb: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     stack_peak_kb: int = 0
+    stack_peak_parts: dict[str, int] = field(default_factory=dict)  # each component's share of that moment
+    stack_peak_at: float | None = None  # when (time.monotonic()); the payroll starts at ``marked_at``
+    marked_at: float | None = None
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _names: dict[str, str | None] = field(default_factory=dict)
@@ -77,6 +81,7 @@ class Meter:
         self.sample()
         with self._lock:
             self.cpu_first = dict(self.cpu_last)
+            self.marked_at = time.monotonic()
 
     def finish(self) -> None:
         """Count CPU up to now (what runs after, such as the bench's own checks, is not counted)."""
@@ -126,7 +131,15 @@ class Meter:
         self.cpu_last = live  # a process gone since is counted by its parent (it was reaped), not twice
         for name, kb in now.items():
             self.peak_kb[name] = max(self.peak_kb[name], kb)
-        self.stack_peak_kb = max(self.stack_peak_kb, sum(now.values()))
+        if (total := sum(now.values())) > self.stack_peak_kb:
+            self.stack_peak_kb, self.stack_peak_parts, self.stack_peak_at = total, dict(now), time.monotonic()
+
+    def peak_moment(self) -> str:
+        """When the stack's peak was seen: seconds into the payroll (before it: the county's set-up)."""
+        if self.stack_peak_at is None or self.marked_at is None:
+            return ""
+        at = self.stack_peak_at - self.marked_at
+        return f"{at:.0f} s into the payroll" if at >= 0 else f"during the set-up, {-at:.0f} s before the payroll"
 
     def cpu_seconds(self) -> dict[str, float]:
         out: dict[str, float] = defaultdict(float)

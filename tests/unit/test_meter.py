@@ -76,3 +76,21 @@ def test_a_worker_that_ends_between_samples_is_counted_once_by_its_parent(monkey
     times["server"] = 1.0 + 2.5
     m.finish()
     assert m.cpu_seconds() == {"postgresql (server)": 2.5}  # 2 s after the mark, plus the 0.5 s before it
+
+
+def test_the_stack_peak_says_when_and_what(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The stack's peak names its moment (set-up or payroll) and each component's share then."""
+    used = {"cpu": 1.0}
+    m = _only_this_process(monkeypatch, "review", used)
+    pss = {"kb": 900 * 1024}
+    monkeypatch.setattr(meter_mod, "_pss_kb", lambda pid: pss["kb"])
+    m.sample()                # the set-up: review holds a large import
+    pss["kb"] = 200 * 1024
+    m.mark()
+    m.sample()
+    assert m.stack_peak_kb == 900 * 1024 and m.stack_peak_parts == {"review": 900 * 1024}
+    assert m.peak_moment().startswith("during the set-up")
+    pss["kb"] = 1000 * 1024   # the payroll grows past it
+    m.sample()
+    assert m.stack_peak_parts == {"review": 1000 * 1024}
+    assert m.peak_moment().endswith("s into the payroll")
