@@ -109,7 +109,7 @@ class LocalPostgres:
         opts = f"-h 127.0.0.1 -p {self.port} -k {self.home} -c max_connections=300 -c fsync=off " \
                "-c synchronous_commit=off -c shared_buffers=1GB -c autovacuum_naptime=10s -c random_page_cost=1.1 " \
                "-c max_wal_size=8GB -c checkpoint_timeout=15min -c full_page_writes=off " \
-               "-c autovacuum_analyze_scale_factor=1.0 " + os.environ.get("YKT_PG_OPTIONS", "")
+               "-c autovacuum_analyze_scale_factor=1.0 -c io_method=sync " + os.environ.get("YKT_PG_OPTIONS", "")
         # autovacuum_naptime 10s (default 60s): tables filled from nothing in a minute (a county's first payroll)
         # get statistics while they grow; random_page_cost 1.1 (default 4, for spinning disks): an index look-up
         # costed for memory or SSD. Without them keyed bulk updates (1,000 ids against a 130,000-row roster)
@@ -131,6 +131,12 @@ class LocalPostgres:
         # sampling 30,000 rows; a 100k run logged 168 automatic analyses, 7 of the ledger), ~10 times at 100%;
         # its statistics stay within half its size (and the planner scales row counts by the table's current
         # pages), all an index look-up's plan needs. 100k: analyses 3.9 s of CPU at 0.3 (119), 2.5 s at 1.0 (83).
+        # io_method sync (PostgreSQL 18's default is worker: a backend hands each read to one of three I/O worker
+        # processes and sleeps until woken): the payroll's reads are single pages of random-key look-ups from the
+        # OS's page cache (2.9 M of them at 1M people), nothing to read ahead or overlap. 1M, 2 runs each way on a
+        # machine whose speed moved by up to 40% between runs: the I/O workers' 7.3-9.0 s of CPU gone, and the
+        # databases' CPU per second of the services' own 0.87-0.92 -> 0.83-0.89; 339.2 s, the fastest run of
+        # the day. (Compose's PostgreSQL 17 reads synchronously anyway and has no such setting.)
         # YKT_PG_OPTIONS: more server options, e.g. "-c shared_preload_libraries=pg_stat_statements" to see
         # which statements a run spends its database time on
         self._run("pg_ctl", "-D", str(self.datadir), "-w", "-t", "60", "-o", opts,
