@@ -25,8 +25,9 @@ def bench_table(result: PayrollResult, cpu: dict[str, float], meter: Meter, ceil
     for name, sec in sorted(cpu.items(), key=lambda kv: -kv[1]):
         if sec >= 0.05:
             lines.append(f"    {name:<28} {sec:8.1f} s   peak memory {meter.peak_kb.get(name, 0) / 1024:7.0f} MB")
+    moment = meter.peak_moment()
     lines.append(f"  peak memory of the whole stack (PSS, at one moment): {meter.stack_peak_kb / 1024 / 1024:.2f} GB"
-                 + (f", {meter.peak_moment()}" if meter.peak_moment() else ""))
+                 + (f", {moment}" if moment else ""))
     parts = sorted(meter.stack_peak_parts.items(), key=lambda kv: -kv[1])
     if parts:
         lines.append("    then: " + ", ".join(f"{name} {kb / 1024:.0f} MB" for name, kb in parts if kb >= 50 * 1024))
