@@ -45,6 +45,29 @@ def _cpu(pid: str) -> float:
     return sum(int(f) for f in fields[11:15]) / _TICK
 
 
+def process_cpu(pid: int | str) -> float | None:
+    """CPU seconds of one process so far (None: not on this machine, or gone)."""
+    try:
+        return _cpu(str(pid))
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def component_cpu(name: str) -> float | None:
+    """CPU seconds so far of every live process of one component (e.g. ``kafka``); None if none runs here."""
+    found = None
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmdline = _read(f"/proc/{pid}/cmdline").replace("\0", " ").strip()
+        except OSError:
+            continue
+        if component(cmdline) == name and (cpu := process_cpu(pid)) is not None:
+            found = (found or 0.0) + cpu
+    return found
+
+
 def _pss_kb(pid: str) -> int:
     for line in _read(f"/proc/{pid}/smaps_rollup").splitlines():
         if line.startswith("Pss:"):

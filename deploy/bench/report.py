@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from deploy.bench.ceiling import Ceiling
+from deploy.bench.ceiling import Ceiling, Cpu
 from deploy.bench.meter import Meter
 from deploy.demo.payroll import PayrollResult
 
@@ -40,4 +40,24 @@ def bench_table(result: PayrollResult, cpu: dict[str, float], meter: Meter, ceil
             f"{ceiling.one_core_s:.1f} s on one core, {ceiling.seconds:.1f} s on {ceiling.cores} "
             f"({ceiling.per_second:,.0f} items/s)",
             f"    this run: {result.seconds:.1f} s -> {ceiling.seconds / result.seconds * 100:.0f}% of the ceiling"]
+        lines += _cpu_bound(ceiling, result.seconds)
     return "\n".join(lines)
+
+
+def _cpu_bound(ceiling: Ceiling, seconds: float) -> list[str]:
+    """The ceiling's own CPU (its process, its PostgreSQL backend, Kafka), and the time two cores need for it."""
+    if ceiling.publish_cpu is None or ceiling.read_cpu is None or ceiling.cpu_bound_s is None:
+        return []
+
+    def parts(cpu: Cpu) -> str:
+        seen = [f"bench {cpu.own_s:.1f}"] + [f"{name} {value:.1f}" for name, value in
+                                             (("PostgreSQL", cpu.database_s), ("Kafka", cpu.kafka_s))
+                                             if value is not None]
+        return f"{cpu.total_s:.1f} s ({', '.join(seen)})"
+
+    return [f"    the same work in CPU: one publish {parts(ceiling.publish_cpu)}, one read {parts(ceiling.read_cpu)}; "
+            f"all hops {ceiling.cpu_s:.1f} s, so {ceiling.cores} cores busy at full need {ceiling.cpu_bound_s:.1f} s",
+            f"    this run: {seconds:.1f} s -> {ceiling.cpu_bound_s / seconds * 100:.0f}% of that (the goal is "
+            "measured against the clock's ceiling above)"] + (
+        [f"    Kafka idle (the services' consumers polling): {ceiling.kafka_idle_per_s:.3f} s of CPU a second"]
+        if ceiling.kafka_idle_per_s is not None else [])

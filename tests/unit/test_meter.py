@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 
 from deploy.bench import meter as meter_mod
-from deploy.bench.meter import Meter
+from deploy.bench.meter import Meter, component_cpu, process_cpu
 
 
 def _only_this_process(monkeypatch: pytest.MonkeyPatch, name: str, used: dict[str, float]) -> Meter:
@@ -94,3 +95,13 @@ def test_the_stack_peak_says_when_and_what(monkeypatch: pytest.MonkeyPatch) -> N
     m.sample()
     assert m.stack_peak_parts == {"review": 1000 * 1024}
     assert m.peak_moment().endswith("s into the payroll")
+
+
+def test_a_process_cpu_is_read_from_proc_and_none_when_gone() -> None:
+    began = process_cpu(os.getpid())
+    deadline = time.process_time() + 0.05
+    while time.process_time() < deadline:  # spend 50 ms of CPU
+        pass
+    assert began is not None and (process_cpu(os.getpid()) or 0) >= began + 0.03
+    assert process_cpu(2 ** 22 + 1) is None  # above the kernel's largest pid: no such process
+    assert component_cpu("no such component") is None
