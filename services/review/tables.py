@@ -61,7 +61,7 @@ ref_rows = Table(
     # every other column of the file, kept: 性别, 出生日期, 乡镇 (household); 身份, 职务, 关联村干部身份号码
     # (officials); 承包地确权面积, 草原承包面积 (land)
     Column("extra", JSONB, nullable=True),
-    PrimaryKeyConstraint("import_id", "id_number"),
+    PrimaryKeyConstraint("id_number", "import_id"),  # a chunk's people looked up in every import at once
 )
 
 card_refs = Table(
