@@ -150,26 +150,12 @@ async def credited_items(session: AsyncSession, item_ids: list[str]) -> set[str]
 # refuses a second credit of the item: the transaction fails, nothing is paid twice) and each instruction's
 # count of payments still at the bank goes down. The update changes no indexed column and payments leaves
 # half of each page free (fillfactor 50): heap-only (HOT), no index entry added.
-# Each answered payment is found by its key (item, attempt), one look-up per answer (the LATERAL subquery,
-# kept apart by OFFSET 0), and checked there: still at the bank, of this order, of this amount; the update
-# then takes those rows by their address (ctid). The planner has no other way to join the two. As one join
-# (``payments.item_id = v.item_id ... AND payments.outcome IS NULL AND payments.order_id = :order``) it could
-# start from the order's rows instead: with statistics from a moment when nearly every payment was settled it
-# expected one pending row in the order, read the order's ~19,000 rows at a million people and compared each
-# with every one of the 2,000 answers. Seen with auto_explain in a 1M payroll: 28.5 s for one bank answer, and
-# payment crawling one answer every ~30 s for ~100 s in three of six runs ("banking's stall" in the README).
-# A row another transaction settled meanwhile has a new address and is left alone (settled once either way).
 _APPLY = """
 WITH settled AS (
-  UPDATE payments SET outcome = t.outcome, reason_code = t.reason
-  FROM (SELECT v.outcome, v.reason, p.row_at
-        FROM unnest({ids}, {attempts}, {outcomes}, {reasons}, {amounts}) AS v(item_id, attempt, outcome, reason, amount)
-        CROSS JOIN LATERAL (
-          SELECT payments.ctid AS row_at FROM payments
-          WHERE payments.item_id = v.item_id AND payments.attempt = v.attempt AND payments.outcome IS NULL
-            AND payments.order_id = :order AND payments.amount_fen = v.amount
-          OFFSET 0) AS p) AS t
-  WHERE payments.ctid = t.row_at
+  UPDATE payments SET outcome = v.outcome, reason_code = v.reason
+  FROM unnest({ids}, {attempts}, {outcomes}, {reasons}, {amounts}) AS v(item_id, attempt, outcome, reason, amount)
+  WHERE payments.item_id = v.item_id AND payments.attempt = v.attempt AND payments.outcome IS NULL
+    AND payments.order_id = :order AND payments.amount_fen = v.amount
   RETURNING payments.item_id, payments.attempt, payments.outcome, payments.reason_code, payments.amount_fen,
             payments.instruction_id
 ), credited AS (
