@@ -47,3 +47,14 @@ def array_params(types: Mapping[str, str],
         sql[name] = unpacked(name, pg_type) if p is not None else f"CAST(:{name} AS {pg_type}[])"
         bind[name] = p if p is not None else list(values[name])
     return sql, bind
+
+
+def repeated(name: str, pg_type: str, like: str) -> str:
+    """SQL for the parameter ``name`` repeated once per value of the array ``like`` (the SQL of another
+    parameter), to unnest beside it: a statement over a chunk of rows of one order or batch then joins the
+    order to each row (``t.order_id = v.order_id``) instead of comparing it with a constant. The planner
+    estimates a constant by its statistics, which know nothing of an order inserted after they were taken
+    (and of which of its rows are still pending), and may then start from the order's rows by the order's
+    index, expecting one, and read the chunk's every row again for each of the order's thousands; as a join
+    it looks each row of the chunk up by its key."""
+    return f"array_fill(CAST(:{name} AS {pg_type}), ARRAY[cardinality({like})])"

@@ -16,7 +16,7 @@ from services.review.domain import BatchStatus, ItemStatus, Program, References
 from shared import bulk
 from shared.db import SLICE, among
 from shared.events.payloads import Item
-from shared.packing import array_params
+from shared.packing import array_params, repeated
 from shared.rawsql import fetch, rows_among
 
 KINDS = ("household", "deaths", "public_employees", "village_officials", "land")
@@ -246,8 +246,9 @@ async def decide_items(session: AsyncSession, batch_id: str, who: str,
             "statuses": [(ItemStatus.APPROVED if decisions[i][0] else ItemStatus.REJECTED).value for i in ids]})
         await session.execute(text(
             "UPDATE items SET status = v.status, decided_by = :who, decision_reason = v.reason "
-            f"FROM unnest({sql['ids']}, {sql['statuses']}, {sql['reasons']}) AS v(item_id, status, reason) "
-            "WHERE items.item_id = v.item_id AND items.batch_id = :batch"), bind | {"who": who, "batch": batch_id})
+            f"FROM unnest({sql['ids']}, {sql['statuses']}, {sql['reasons']}, {repeated('batch', 'text', sql['ids'])}) "
+            "AS v(item_id, status, reason, batch_id) "
+            "WHERE items.item_id = v.item_id AND items.batch_id = v.batch_id"), bind | {"who": who, "batch": batch_id})
     await session.execute(update(IT).where(IT.c.batch_id == batch_id, IT.c.status == ItemStatus.PASSED)
                           .values(status=ItemStatus.APPROVED, decided_by=who))
 
