@@ -25,7 +25,7 @@ from faststream.kafka import KafkaBroker
 from faststream.specification import AsyncAPI
 from sqlalchemy import MetaData, Table
 
-from shared import gctune, migrations
+from shared import gctune, memtrace, migrations
 from shared.db import Database
 from shared.events import topics
 from shared.events.envelope import Envelope, Event
@@ -128,6 +128,8 @@ def create_app(spec: ServiceSpec) -> FastAPI:
         tasks = [asyncio.create_task(job(runtime), name=job.__name__) for job in spec.background]
         if cache is not None:
             tasks.append(asyncio.create_task(listen(cache, settings.database_url), name="page cache"))
+        if (trace_to := memtrace.wanted(spec.name)) is not None:
+            tasks.append(asyncio.create_task(memtrace.trace(trace_to), name="memory trace"))
         gctune.settle()
         log.info("%s started", spec.name)
         try:
