@@ -53,7 +53,7 @@ RETRY_LATER_SECONDS = 120
 # +2 s CPU per 30 s, broker and services).
 ITEM_FETCH_WAIT_MS = 500
 FETCH_WAIT_MS = 5000
-PARTITION_FETCH_BYTES = 16 * 1024 * 1024
+PARTITION_FETCH_BYTES = 2 * 1024 * 1024
 IDLE_POLL_MS = 2000
 # The quiet topics of a service are read by one consumer (group "<service>.events"), not one each: an idle
 # consumer costs a fetch every FETCH_WAIT_MS and a heartbeat every 3 s, in the service and in the broker.

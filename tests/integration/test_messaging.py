@@ -267,3 +267,34 @@ async def test_a_partition_read_in_part_gets_its_next_record_without_waiting_out
     finally:
         await consumer.stop()
         await producer.stop()
+
+
+async def test_a_record_larger_than_a_partitions_fetch_comes_through_whole(bootstrap: str, topic: str) -> None:
+    """Consumers fetch at most PARTITION_FETCH_BYTES a partition (what each keeps buffered ahead of its handler);
+    the broker still hands over a record batch larger than that whole, as the first of a fetch (KIP-74): a chunk
+    of the largest size the relay may send (8 MB) is never stuck."""
+    from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+    from shared.messaging.consumer import PARTITION_FETCH_BYTES
+
+    big = bytes(range(256)) * (3 * PARTITION_FETCH_BYTES // 256)
+    assert len(big) > 2 * PARTITION_FETCH_BYTES and len(big) < 7 * 1024 * 1024
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", max_request_size=8 * 1024 * 1024)
+    await producer.start()
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=f"g.{topic}",
+                                auto_offset_reset="earliest", enable_auto_commit=False,
+                                max_partition_fetch_bytes=PARTITION_FETCH_BYTES)
+    try:
+        await producer.send_and_wait(topic, b"small", partition=0)
+        await producer.send_and_wait(topic, big, partition=0)
+        await producer.send_and_wait(topic, b"after", partition=0)
+        await consumer.start()
+        got: list[bytes] = []
+        deadline = asyncio.get_running_loop().time() + 30
+        while len(got) < 3 and asyncio.get_running_loop().time() < deadline:
+            for records in (await consumer.getmany(timeout_ms=2000)).values():
+                got += [r.value or b"" for r in records]
+        assert [len(v) for v in got] == [5, len(big), 5] and got[1] == big
+    finally:
+        await consumer.stop()
+        await producer.stop()
