@@ -235,6 +235,16 @@ async def items_decided(session: AsyncSession, item_ids: list[str]) -> dict[str,
     return {r.item_id: r for r in rows}
 
 
+# The batch is a column of the decisions (packing.repeated), joined per item: compared with a constant, a batch
+# inserted after the statistics were taken looked like one row, and the planner could start from the batch's
+# items by its index and compare each with every decision (tests/usecases/test_settlement_plan.py).
+_DECIDE = """
+UPDATE items SET status = v.status, decided_by = :who, decision_reason = v.reason
+FROM unnest({ids}, {statuses}, {reasons}, {batches}) AS v(item_id, status, reason, batch_id)
+WHERE items.item_id = v.item_id AND items.batch_id = v.batch_id
+"""
+
+
 async def decide_items(session: AsyncSession, batch_id: str, who: str,
                        decisions: dict[str, tuple[bool, str | None]]) -> None:
     """Apply each person's decision (one statement for all of them: a township decides thousands at a million
@@ -244,11 +254,8 @@ async def decide_items(session: AsyncSession, batch_id: str, who: str,
         sql, bind = array_params({"ids": "text", "statuses": "text", "reasons": "text"}, {
             "ids": ids, "reasons": [decisions[i][1] for i in ids],
             "statuses": [(ItemStatus.APPROVED if decisions[i][0] else ItemStatus.REJECTED).value for i in ids]})
-        await session.execute(text(
-            "UPDATE items SET status = v.status, decided_by = :who, decision_reason = v.reason "
-            f"FROM unnest({sql['ids']}, {sql['statuses']}, {sql['reasons']}, {repeated('batch', 'text', sql['ids'])}) "
-            "AS v(item_id, status, reason, batch_id) "
-            "WHERE items.item_id = v.item_id AND items.batch_id = v.batch_id"), bind | {"who": who, "batch": batch_id})
+        await session.execute(text(_DECIDE.format(**sql, batches=repeated("batch", "text", sql["ids"]))),
+                              bind | {"who": who, "batch": batch_id})
     await session.execute(update(IT).where(IT.c.batch_id == batch_id, IT.c.status == ItemStatus.PASSED)
                           .values(status=ItemStatus.APPROVED, decided_by=who))
 
