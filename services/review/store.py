@@ -158,6 +158,21 @@ async def claim(session: AsyncSession, program: str, period: str, claims: list[t
     return set(got)
 
 
+_TAKE_TURNS = """
+INSERT INTO turns (period, id_number) SELECT CAST(:period AS text), v.id FROM unnest({ids}) AS v(id)
+ON CONFLICT (period, id_number) DO UPDATE SET taken = turns.taken + 1
+"""
+
+
+async def take_turns(session: AsyncSession, period: str, id_numbers: list[str]) -> None:
+    """Lock each person's row for the period until this transaction ends (tables.turns), in order of id number
+    (two chunks taking the same people wait for each other, never deadlock)."""
+    ids = sorted(set(id_numbers))
+    if ids:
+        sql, bind = array_params({"ids": "text"}, {"ids": ids})
+        await fetch(session, _TAKE_TURNS.format(**sql), bind | {"period": period})
+
+
 async def card_holders(session: AsyncSession, period: str, pairs: list[tuple[str, str]]) -> dict[str, str]:
     """Claim each (card, person) for the period (the first of a card twice in one chunk); return the first
     person claiming each card. The claims taken now come back from the insert itself; only the cards

@@ -81,6 +81,18 @@ claims = Table(
     PrimaryKeyConstraint("program_code", "period", "id_number"),
 )
 
+# A person's turn in a period for programs that exclude each other: a chunk of such a program takes its people's
+# rows (store.take_turns) before it claims or looks, so two chunks with the same person, checked at once by two
+# instances, go one after the other and the second sees the first's claims (EXCLUSIVE_PROGRAM: two claims in
+# different programs share no key of claims, so nothing else made the second wait).
+turns = Table(
+    "turns", metadata,
+    Column("period", String(7), nullable=False),
+    Column("id_number", String(18), nullable=False),
+    Column("taken", Integer, nullable=False, server_default="1"),
+    PrimaryKeyConstraint("period", "id_number"),
+)
+
 card_claims = Table(
     "card_claims", metadata,
     Column("period", String(7), nullable=False),

@@ -60,6 +60,8 @@ async def _cross_item_rules(ctx: Ctx, c: BatchSubmitted, program: Program,
     open_items = [i for i in c.items if not any(f.hard for f in findings[i.item_id])]
     if not open_items:
         return
+    if program.excludes:  # another instance may be checking the same people in an excluded program right now
+        await store.take_turns(ctx.session, c.period, [i.id_number for i in open_items])
     claimed = await store.claim(ctx.session, c.program_code, c.period,
                                 [(i.id_number, i.item_id) for i in open_items])
     losers = [i for i in open_items if i.item_id not in claimed]
