@@ -51,10 +51,8 @@ def array_params(types: Mapping[str, str],
 
 def repeated(name: str, pg_type: str, like: str) -> str:
     """SQL for the parameter ``name`` repeated once per value of the array ``like`` (the SQL of another
-    parameter), to unnest beside it: a statement over a chunk of rows of one order or batch then joins the
-    order to each row (``t.order_id = v.order_id``) instead of comparing it with a constant. The planner
-    estimates a constant by its statistics, which know nothing of an order inserted after they were taken
-    (and of which of its rows are still pending), and may then start from the order's rows by the order's
-    index, expecting one, and read the chunk's every row again for each of the order's thousands; as a join
-    it looks each row of the chunk up by its key."""
+    parameter), to unnest beside it: a statement over a chunk of rows of one batch then joins the batch to
+    each row (``t.batch_id = v.batch_id``) instead of comparing it with a constant, which the planner
+    estimates by statistics that know nothing of a batch inserted after they were taken (expecting one row,
+    it may start from the batch's rows by its index and read the chunk again for each of them)."""
     return f"array_fill(CAST(:{name} AS {pg_type}), ARRAY[cardinality({like})])"

@@ -160,8 +160,8 @@ async def claim(session: AsyncSession, program: str, period: str, claims: list[t
 
 _TAKE_TURNS = """
 INSERT INTO turns (period, id_number) SELECT CAST(:period AS text), v.id FROM unnest({ids}) AS v(id)
-ON CONFLICT (period, id_number) DO UPDATE SET taken = turns.taken + 1
-"""
+ON CONFLICT (period, id_number) DO UPDATE SET id_number = EXCLUDED.id_number
+"""  # an update that changes nothing: it is there to lock the person's row until the transaction ends
 
 
 async def take_turns(session: AsyncSession, period: str, id_numbers: list[str]) -> None:

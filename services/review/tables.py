@@ -89,7 +89,6 @@ turns = Table(
     "turns", metadata,
     Column("period", String(7), nullable=False),
     Column("id_number", String(18), nullable=False),
-    Column("taken", Integer, nullable=False, server_default="1"),
     PrimaryKeyConstraint("period", "id_number"),
 )
 

@@ -23,7 +23,6 @@ def upgrade() -> None:
         'turns',
         sa.Column('period', sa.String(length=7), nullable=False),
         sa.Column('id_number', sa.String(length=18), nullable=False),
-        sa.Column('taken', sa.Integer(), server_default='1', nullable=False),
         sa.PrimaryKeyConstraint('period', 'id_number', name=op.f('pk_turns')),
     )
 
